@@ -1,0 +1,75 @@
+//! `exifstrip`: removes privacy metadata from JPEG photos without touching their pixels.
+
+mod inspect;
+mod strip;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use exifstrip_core::Policy;
+
+/// Remove privacy metadata (GPS, camera serials, names, dates, thumbnails, trailers) from JPEG
+/// photos, losslessly: the pixels are never decoded, the compressed image data is copied byte
+/// for byte.
+///
+/// Kept: what display needs (the ICC colour profile, the Adobe colour transform, the display
+/// orientation). Removed: Exif, XMP, IPTC/Photoshop, comments, thumbnails, MPF, vendor
+/// segments and every byte after the image's end.
+#[derive(Debug, Parser)]
+#[command(name = "exifstrip", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Strip(strip::Args),
+    Inspect(inspect::Args),
+}
+
+/// What to keep besides the pixels; shared by every command that writes images.
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct PolicyArgs {
+    /// Keep or drop ICC colour profiles. Dropping one shifts colours on colour-managed
+    /// screens unless the image is sRGB.
+    #[arg(long, value_enum, default_value_t = Keep::Keep, value_name = "WHAT")]
+    icc: Keep,
+
+    /// Keep or drop the display orientation. When kept, an image whose Exif says "rotate"
+    /// gets a 36-byte Exif segment holding only that, so portrait photos stay upright.
+    #[arg(long, value_enum, default_value_t = Keep::Keep, value_name = "WHAT")]
+    orientation: Keep,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Keep {
+    Keep,
+    Drop,
+}
+
+impl PolicyArgs {
+    fn policy(self) -> Policy {
+        Policy::default()
+            .with_icc(self.icc == Keep::Keep)
+            .with_orientation(self.orientation == Keep::Keep)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Strip(args) => strip::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("exifstrip: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Exit status when at least one input was rejected or failed.
+const EXIT_REJECTED: u8 = 1;
