@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use exifstrip_core::{Action, Error, Policy, Record, Report, Scrubber};
+use exifstrip_core::{Action, Policy, Record, Report, Scrubber};
 use serde::Serialize;
 
 use crate::{EXIT_REJECTED, PolicyArgs};
@@ -30,16 +30,13 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
-    let result = if args.file.as_os_str() == "-" {
+    let (report, rejection) = if args.file.as_os_str() == "-" {
         scan(io::stdin().lock(), args.policy.policy())
     } else {
-        File::open(&args.file)
-            .map_err(|e| (Report::default(), format!("cannot open: {e}")))
-            .and_then(|file| scan(file, args.policy.policy()))
-    };
-    let (report, rejection) = match result {
-        Ok(report) => (report, None),
-        Err((report, message)) => (report, Some(message)),
+        match File::open(&args.file) {
+            Ok(file) => scan(file, args.policy.policy()),
+            Err(e) => (Report::default(), Some(format!("cannot open: {e}"))),
+        }
     };
 
     if args.json {
@@ -56,7 +53,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Runs the scrubber without keeping its output. On rejection, the report of what was read
 /// before the fault comes with the reason.
-fn scan(mut reader: impl Read, policy: Policy) -> Result<Report, (Report, String)> {
+fn scan(mut reader: impl Read, policy: Policy) -> (Report, Option<String>) {
     let mut scrubber = Scrubber::new(policy);
     let mut input = vec![0; 256 * 1024];
     let mut sink = Vec::new();
@@ -65,18 +62,24 @@ fn scan(mut reader: impl Read, policy: Policy) -> Result<Report, (Report, String
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err((scrubber.report().clone(), format!("reading failed: {e}"))),
+            Err(e) => {
+                return (
+                    scrubber.report().clone(),
+                    Some(format!("reading failed: {e}")),
+                );
+            }
         };
         let pushed = scrubber.push(input.get(..read).unwrap_or_default(), &mut sink);
         sink.clear();
         if let Err(e) = pushed {
-            return Err((scrubber.report().clone(), e.to_string()));
+            return (scrubber.report().clone(), Some(e.to_string()));
         }
     }
     let so_far = scrubber.report().clone();
-    scrubber
-        .finish()
-        .map_err(|e: Error| (so_far, e.to_string()))
+    match scrubber.finish() {
+        Ok(report) => (report, None),
+        Err(e) => (so_far, Some(e.to_string())),
+    }
 }
 
 fn print_table(name: &str, report: &Report, rejection: Option<&str>) {
@@ -114,20 +117,19 @@ fn print_table(name: &str, report: &Report, rejection: Option<&str>) {
     for warning in &report.warnings {
         println!("warning at offset {}: {}", warning.offset, warning.message);
     }
-    match rejection {
-        Some(reason) => println!("would reject: {reason}"),
-        None => {
-            let orientation = match (report.orientation, report.orientation_written) {
-                (Some(value), true) => format!("orientation {value} kept"),
-                (Some(value), false) => format!("orientation {value} needs no tag"),
-                (None, _) => "no orientation".to_owned(),
-            };
-            println!(
-                "would remove {} segments and {} of {} bytes; {orientation}",
-                report.removed_segments, report.removed_bytes, report.bytes_in
-            );
-        }
+    if let Some(reason) = rejection {
+        println!("would reject: {reason}");
+        return;
     }
+    let orientation = match (report.orientation, report.orientation_written) {
+        (Some(value), true) => format!("orientation {value} kept"),
+        (Some(value), false) => format!("orientation {value} needs no tag"),
+        (None, _) => "no orientation".to_owned(),
+    };
+    println!(
+        "would remove {} segments and {} of {} bytes; {orientation}",
+        report.removed_segments, report.removed_bytes, report.bytes_in
+    );
 }
 
 fn action_text(record: &Record) -> String {

@@ -226,6 +226,15 @@ fn plan(inputs: &[PathBuf], out_dir: &Path, recursive: bool) -> anyhow::Result<(
     let mut seen: HashMap<PathBuf, PathBuf> = HashMap::new();
     let mut unique = Vec::with_capacity(jobs.len());
     for job in jobs {
+        if same_file(&job.input, &job.output) {
+            eprintln!(
+                "exifstrip: rejected {}: its output would replace it; inputs are never \
+                 modified, so choose another --out-dir",
+                job.input.display()
+            );
+            failures += 1;
+            continue;
+        }
         if let Some(first) = seen.get(&job.output) {
             eprintln!(
                 "exifstrip: rejected {}: its output {} is also the output of {}; strip them \

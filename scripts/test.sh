@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need, then runs formatting,
+# lints, unit, integration and property tests, doc tests, a short fuzz run and the
+# infrastructure checks. Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages: exiftool and djpeg are the tests' independent judges"
+missing=()
+command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
+command -v djpeg >/dev/null || missing+=(libjpeg-turbo-progs)
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+if [ ! -d "${EXIFSTRIP_CORPUS:-../shared/corpus/exif-samples/jpg}" ]; then
+    echo "the photo corpus is missing: put shared/ beside this repository or set EXIFSTRIP_CORPUS" >&2
+    exit 1
+fi
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+step "tests"
+cargo test --workspace --locked
+
+step "fuzzing, time-capped"
+scripts/fuzz.sh "${EXIFSTRIP_FUZZ_SECONDS:-60}"
+
+if [ -x infra/check.sh ]; then
+    step "infrastructure: terraform fmt, checkov, access matrix"
+    infra/check.sh
+fi
+
+step "all checks passed"
