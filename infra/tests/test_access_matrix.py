@@ -20,6 +20,9 @@ OBJECT_KEY = "photos/2024 summer/café+1.jpg"
 EVENTBRIDGE_OTHER_RULE = Principal("EventBridge, another rule", service="events.amazonaws.com")
 CLOUDWATCH_OTHER_ALARM = Principal("CloudWatch, another alarm", service="cloudwatch.amazonaws.com")
 ECS_TASKS_OTHER_ACCOUNT = Principal("ECS tasks, another account", service="ecs-tasks.amazonaws.com")
+S3_LOGGING_OTHER_BUCKET = Principal(
+    "S3 server access logging, another bucket", service="logging.s3.amazonaws.com"
+)
 
 # The identity policies attached to each principal, by rendered policy name (policies.tf).
 # Principals not listed have none of ours.
@@ -41,6 +44,10 @@ SERVICE_CONTEXT = {
     d.CLOUDWATCH.name: {"aws:SourceArn": d.OUR_ALARM, "aws:SourceAccount": d.ACCOUNT},
     CLOUDWATCH_OTHER_ALARM.name: {"aws:SourceArn": d.OTHER_ALARM, "aws:SourceAccount": d.ACCOUNT},
     d.S3_LOGGING.name: {"aws:SourceArn": d.BUCKET_A, "aws:SourceAccount": d.ACCOUNT},
+    S3_LOGGING_OTHER_BUCKET.name: {
+        "aws:SourceArn": "arn:aws:s3:::another-bucket-of-this-account",
+        "aws:SourceAccount": d.ACCOUNT,
+    },
     d.ECS_TASKS.name: {
         "aws:SourceArn": f"arn:aws:ecs:{d.REGION}:{d.ACCOUNT}:task/{d.PREFIX}-worker/0a1b2c",
         "aws:SourceAccount": d.ACCOUNT,
@@ -98,7 +105,7 @@ def grants(principals, operations, targets) -> set[tuple[str, str, str]]:
 
 S3 = Table(
     name="S3",
-    principals=IAM_PRINCIPALS + (d.S3_LOGGING, d.EVENTBRIDGE),
+    principals=IAM_PRINCIPALS + (d.S3_LOGGING, S3_LOGGING_OTHER_BUCKET, d.EVENTBRIDGE),
     operations={
         "list": ("s3:ListBucket", False),
         "read": ("s3:GetObject", True),
@@ -180,8 +187,14 @@ KMS_ROUTES = {
         None, "aws:logs:arn", f"arn:aws:logs:{d.REGION}:{d.ACCOUNT}:log-group:other"
     ),
     "through SNS on the alarm topic": _route(d.SNS_SERVICE, "aws:sns:topicArn", d.ALARM_TOPIC),
-    # No kms:ViaService: a direct call to KMS, as with `aws kms decrypt`.
+    # No kms:ViaService: a direct call to KMS, as with `aws kms decrypt`. A caller may pass any
+    # encryption context it likes, so direct calls claiming our buckets' and queues' contexts
+    # must fail as well.
     "directly": _route(None, None, None),
+    "directly, claiming bucket A's context": _route(None, "aws:s3:arn", d.BUCKET_A),
+    "directly, claiming bucket B's context": _route(None, "aws:s3:arn", d.BUCKET_B),
+    "directly, claiming the work queue's context": _route(None, "aws:sqs:arn", d.QUEUE),
+    "directly, claiming the work DLQ's context": _route(None, "aws:sqs:arn", d.DEAD_LETTER_QUEUE),
 }
 
 KMS = Table(
@@ -218,7 +231,11 @@ KMS = Table(
         | grants(
             [d.EVENTBRIDGE.name, EVENTBRIDGE_OTHER_RULE.name],
             ["decrypt", "encrypt"],
-            ["through SQS on the work queue", "through SQS on the delivery DLQ"],
+            [
+                "through SQS on the work queue",
+                "through SQS on the delivery DLQ",
+                "directly, claiming the work queue's context",
+            ],
         )
         | grants([d.CLOUDWATCH_LOGS.name], ["decrypt", "encrypt"], ["for the worker's log group"])
         # CloudWatch is trusted by alarm identity (aws:SourceArn, aws:SourceAccount), the
@@ -464,7 +481,8 @@ def test_allowed_requests_without_tls_are_denied(policies, cell):
 def test_uploads_must_use_the_deployment_key(policies, headers, allowed):
     for principal, bucket in ((d.USER_A, "bucket A"), (d.WORKER, "bucket B")):
         cell = Cell(S3, principal, "write", bucket)
-        assert decide(policies, cell, extra_context=headers).allowed == allowed, (principal, headers)
+        decision = decide(policies, cell, extra_context=headers)
+        assert decision.allowed == allowed, (principal.name, headers)
 
 
 def test_key_use_per_object_context(policies):
@@ -495,7 +513,10 @@ def test_key_through_s3_in_another_region_is_denied(policies):
         d.WORKER,
         "kms:Decrypt",
         d.KEY,
-        {"kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": d.BUCKET_A},
+        {
+            "kms:ViaService": "s3.us-east-1.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": d.BUCKET_A,
+        },
     )
     identity = [policies[n] for n in IDENTITY[d.WORKER.name]]
     assert not evaluate(req, identity, policies["kms_key_policy"], key_policy=True).allowed
@@ -559,7 +580,9 @@ def test_widening_any_resource_policy_is_caught(policies, name):
 def test_narrowing_is_caught_too(policies):
     narrowed = d.render_all()
     worker = narrowed["worker_policy"]
-    worker["Statement"] = [s for s in worker["Statement"] if s["Sid"] != "ReadWriteAndDeleteScrubbedCopies"]
+    worker["Statement"] = [
+        s for s in worker["Statement"] if s["Sid"] != "ReadWriteAndDeleteScrubbedCopies"
+    ]
     assert "[S3] worker (Lambda) may delete bucket B" in violations(narrowed)
 
 
@@ -656,3 +679,64 @@ def test_renderer_requires_exact_values(tmp_path):
         render(template, {})
     with pytest.raises(PolicyError):
         render(template, {"version": "x", "unused": "y"})
+
+
+# --- every condition is load-bearing ----------------------------------------------------------
+
+SSE = "s3:x-amz-server-side-encryption"
+SSE_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+HEADER_CASES = [
+    ({SSE: "aws:kms"}, True),
+    ({SSE: "aws:kms", SSE_KEY: d.KEY}, True),
+    ({SSE: "AES256"}, False),
+    ({SSE_KEY: f"arn:aws:kms:{d.REGION}:{d.OTHER_ACCOUNT}:key/x"}, False),
+]
+
+
+def all_violations(policies: Mapping[str, dict]) -> list[str]:
+    """The matrix, plus the request properties it does not vary: TLS and encryption headers."""
+    found = violations(policies)
+    for cell in cells(TLS_TABLES):
+        if cell.expected and decide(
+            policies, cell, extra_context={"aws:SecureTransport": False}
+        ).allowed:
+            found.append(f"{cell} without TLS")
+    for headers, allowed in HEADER_CASES:
+        writers = (Cell(S3, d.USER_A, "write", "bucket A"), Cell(S3, d.WORKER, "write", "bucket B"))
+        for cell in writers:
+            if decide(policies, cell, extra_context=headers).allowed != allowed:
+                found.append(f"{cell} with headers {headers}")
+    return found
+
+
+# Conditions that only repeat what another condition of the same statement already pins down.
+# AWS recommends both keys against the confused deputy; the model cannot tell them apart.
+REDUNDANT_CONDITIONS = {
+    ("ecs_tasks_assume_role_policy", "EcsTasksInThisAccount", "aws:SourceAccount"),
+    ("ecs_tasks_assume_role_policy", "EcsTasksInThisAccount", "aws:SourceArn"),
+    ("kms_key_policy", "CloudWatchAlarmsPublishToEncryptedTopic", "aws:SourceAccount"),
+    ("alarm_topic_policy", "OnlyOurAlarmsPublish", "aws:SourceAccount"),
+    ("access_log_bucket_policy", "S3ServerAccessLogsFromOurBuckets", "aws:SourceAccount"),
+}
+
+
+def _conditions():
+    for name, policy in sorted(d.render_all().items()):
+        for statement in policy["Statement"]:
+            for operator, keys in statement.get("Condition", {}).items():
+                for key in keys:
+                    yield name, statement["Sid"], operator, key
+
+
+@pytest.mark.parametrize(("name", "sid", "operator", "key"), list(_conditions()), ids=str)
+def test_removing_a_condition_is_caught(name, sid, operator, key):
+    relaxed = d.render_all()
+    statement = next(s for s in relaxed[name]["Statement"] if s["Sid"] == sid)
+    del statement["Condition"][operator][key]
+    if not statement["Condition"][operator]:
+        del statement["Condition"][operator]
+    caught = bool(all_violations(relaxed))
+    if (name, sid, key) in REDUNDANT_CONDITIONS:
+        assert not caught, f"{name} {sid} {key} is load-bearing after all: drop the exemption"
+    else:
+        assert caught, f"dropping {operator} {key} from {name} {sid} went unnoticed"

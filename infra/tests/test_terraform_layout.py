@@ -181,3 +181,41 @@ def test_every_checkov_skip_has_a_reason():
     assert skips, "no checkov skips found: the pattern is probably wrong"
     for name, check, reason in skips:
         assert len(reason) >= 40, f"{name}: skip of {check} needs a reason, got {reason!r}"
+
+
+META_ARGUMENTS = {"source", "count", "for_each", "providers", "depends_on", "version"}
+
+
+def _module_calls() -> list[tuple[Block, Path]]:
+    calls = []
+    for path in TF_FILES:
+        text = path.read_text()
+        for block in top_level_blocks(path, "module"):
+            # Only the local modules this repository holds can be checked.
+            pattern = rf'module\s+"{block.name}"\s*\{{.*?^\s*source\s*=\s*"([^"]*)"'
+            source = re.search(pattern, text, re.DOTALL | re.MULTILINE)
+            if source and source.group(1).startswith("."):
+                calls.append((block, (path.parent / source.group(1)).resolve()))
+    return calls
+
+
+MODULE_CALLS = _module_calls()
+
+
+def test_module_calls_were_found():
+    assert len(MODULE_CALLS) >= 8
+
+
+@pytest.mark.parametrize(("call", "module_dir"), MODULE_CALLS, ids=lambda x: str(x))
+def test_module_call_matches_module_variables(call, module_dir):
+    # terraform validate cannot run without the provider; this catches what it would say about
+    # arguments: unknown ones, and required ones left out.
+    declared = {}
+    for path in sorted(module_dir.glob("*.tf")):
+        for variable in top_level_blocks(path, "variable"):
+            declared[variable.name] = "default" in variable.attributes
+    passed = call.attributes - META_ARGUMENTS
+    unknown = passed - declared.keys()
+    required = {name for name, has_default in declared.items() if not has_default}
+    assert not unknown, f"{call} passes undeclared {sorted(unknown)}"
+    assert not required - passed, f"{call} leaves out required {sorted(required - passed)}"
