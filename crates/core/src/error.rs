@@ -180,11 +180,12 @@ impl HexBytes {
     #[must_use]
     pub fn new(data: &[u8]) -> Self {
         let mut bytes = [0; 2];
-        let len = data.len().min(2);
-        bytes[..len].copy_from_slice(&data[..len]);
+        for (slot, byte) in bytes.iter_mut().zip(data) {
+            *slot = *byte;
+        }
         Self {
             bytes,
-            len: len as u8,
+            len: data.len().min(2) as u8,
         }
     }
 }

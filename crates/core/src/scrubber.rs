@@ -158,10 +158,7 @@ impl Scrubber {
             State::Segment { marker, start } => Truncation::Segment {
                 marker,
                 offset: start,
-                length: self
-                    .pending
-                    .get(..2)
-                    .map(|b| u16::from_be_bytes([b[0], b[1]])),
+                length: declared_length(&self.pending),
             },
             State::Scan { sos } | State::ScanFill { sos, .. } => Truncation::Scan { offset: sos },
         };
@@ -284,19 +281,16 @@ impl Scrubber {
         let mut used = 0;
         if self.pending.len() < 2 {
             used = (2 - self.pending.len()).min(available.len());
-            self.pending.extend_from_slice(&available[..used]);
-            if self.pending.len() < 2 {
-                return Ok(i + used);
-            }
+            self.pending
+                .extend_from_slice(available.get(..used).unwrap_or_default());
         }
-        let length = check_length(
-            marker,
-            start,
-            u16::from_be_bytes([self.pending[0], self.pending[1]]),
-        )?;
+        let Some(declared) = declared_length(&self.pending) else {
+            return Ok(i + used);
+        };
+        let length = check_length(marker, start, declared)?;
         let take = (length - self.pending.len()).min(available.len() - used);
         self.pending
-            .extend_from_slice(&available[used..used + take]);
+            .extend_from_slice(available.get(used..used + take).unwrap_or_default());
         used += take;
         if self.pending.len() == length {
             let body = std::mem::take(&mut self.pending);
@@ -581,6 +575,14 @@ fn has_length(marker: Marker) -> bool {
 fn emit(out: &mut Vec<u8>, marker: Marker, body: &[u8]) {
     out.extend_from_slice(&[0xFF, marker.0]);
     out.extend_from_slice(body);
+}
+
+/// The length field at the start of a gathered segment body, once its two bytes are there.
+fn declared_length(body: &[u8]) -> Option<u16> {
+    match body {
+        &[hi, lo, ..] => Some(u16::from_be_bytes([hi, lo])),
+        _ => None,
+    }
 }
 
 /// The segment's total length field as a `usize`, if it is at least 2 (T.81 B.1.1.4).
