@@ -28,7 +28,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "tests"
-cargo test --workspace --locked
+scripts/with-emulators.sh cargo test --workspace --locked
 
 step "fuzzing, time-capped"
 scripts/fuzz.sh "${EXIFSTRIP_FUZZ_SECONDS:-60}"

@@ -1,0 +1,474 @@
+//! A local folder as a store: keys are relative paths, unchanged.
+
+use std::fs::Metadata;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::{Existing, Listed, ObjectInfo};
+use crate::error::{Error, Operation, Rejection};
+use crate::keys::{STAGING_PREFIX, check_local_key, is_staging_name};
+use crate::provenance::{Entry, Journal, Provenance};
+
+/// Bytes read from a file at a time.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Numbers the staging files of this process.
+static STAGED: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Debug)]
+pub(crate) struct LocalFolder {
+    root: PathBuf,
+    label: String,
+    journal: Option<Journal>,
+    /// Provenance for this process only, when no state folder was given.
+    memory: std::sync::Mutex<std::collections::HashMap<String, Entry>>,
+}
+
+impl LocalFolder {
+    pub(crate) fn open(root: &Path, state_dir: Option<&Path>) -> Result<Self, Error> {
+        let label = root.display().to_string();
+        let config = |reason: String| Error::Config {
+            location: label.clone(),
+            reason,
+        };
+        std::fs::create_dir_all(root).map_err(|e| config(format!("cannot create it: {e}")))?;
+        let root = std::fs::canonicalize(root)
+            .map_err(|e| config(format!("cannot resolve the folder's path: {e}")))?;
+        if !root.is_dir() {
+            return Err(config("is not a folder".into()));
+        }
+        let journal = state_dir
+            .map(|dir| Journal::open(dir, &label))
+            .transpose()?;
+        Ok(Self {
+            root,
+            label,
+            journal,
+            memory: std::sync::Mutex::default(),
+        })
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub(crate) fn journal_path(&self) -> Option<PathBuf> {
+        self.journal.as_ref().map(|j| j.path().to_path_buf())
+    }
+
+    pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<Listed>, Error> {
+        let root = self.root.clone();
+        let label = self.label.clone();
+        let prefix = prefix.to_owned();
+        let task = tokio::task::spawn_blocking(move || walk(&root, &label, &prefix));
+        task.await
+            .map_err(|e| Error::io(&self.label, "", Operation::List, std::io::Error::other(e)))?
+    }
+
+    pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, Error> {
+        let Some(path) = self.resolve(key).await? else {
+            return Ok(None);
+        };
+        let metadata = match tokio::fs::symlink_metadata(&path).await {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&self.label, key, Operation::Inspect, e)),
+        };
+        if metadata.is_symlink() {
+            return Err(Error::rejected(&self.label, key, Rejection::SymbolicLink));
+        }
+        if !metadata.is_file() {
+            return Err(Error::rejected(&self.label, key, Rejection::NotAFile));
+        }
+        Ok(Some(info(key, &metadata)))
+    }
+
+    pub(crate) async fn existing(&self, key: &str) -> Result<Option<Existing>, Error> {
+        let Some(info) = self.head(key).await? else {
+            return Ok(None);
+        };
+        let entry = match &self.journal {
+            Some(journal) => journal.get(key),
+            None => self.memory().get(key).cloned(),
+        };
+        let provenance = entry
+            .filter(|entry| Some(&entry.stamp) == info.etag.as_ref())
+            .map(|entry| entry.provenance);
+        Ok(Some(Existing { info, provenance }))
+    }
+
+    pub(crate) async fn read(
+        &self,
+        info: &ObjectInfo,
+    ) -> Result<BoxStream<'static, Result<Bytes, Error>>, Error> {
+        let key = info.key.clone();
+        let Some(path) = self.resolve(&key).await? else {
+            return Err(Error::changed(&self.label, &key));
+        };
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(Error::changed(&self.label, &key));
+            }
+            Err(e) => return Err(Error::io(&self.label, &key, Operation::Read, e)),
+        };
+        let reader = Reader {
+            file,
+            label: self.label.clone(),
+            key,
+            expected: info.etag.clone(),
+            done: false,
+        };
+        Ok(futures::stream::unfold(reader, Reader::next).boxed())
+    }
+
+    pub(crate) async fn put(&self, key: &str, data: &[u8]) -> Result<(), Error> {
+        let mut writer = self.stage(key).await?;
+        let result = writer.file.write_all(data).await;
+        if let Err(e) = result {
+            writer.abort().await;
+            return Err(Error::io(&self.label, key, Operation::Write, e));
+        }
+        writer.commit(&self.label).await.map(drop)
+    }
+
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), Error> {
+        let Some(path) = self.resolve(key).await? else {
+            return Ok(());
+        };
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&self.label, key, Operation::Delete, e)),
+        }
+        self.record(key, None)?;
+
+        // Empty folders left behind would make the mirror differ from the source.
+        let mut folder = path.parent();
+        while let Some(dir) = folder.filter(|dir| *dir != self.root) {
+            if tokio::fs::remove_dir(dir).await.is_err() {
+                break;
+            }
+            folder = dir.parent();
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn writer(
+        self: &Arc<Self>,
+        key: &str,
+        provenance: Provenance,
+        previous: Option<&ObjectInfo>,
+    ) -> Result<LocalWriter, Error> {
+        let staged = self.stage(key).await?;
+        Ok(LocalWriter {
+            staged,
+            provenance,
+            previous: previous.and_then(|info| info.etag.clone()),
+            folder: Arc::clone(self),
+        })
+    }
+
+    /// Creates the hidden staging file beside the key's final place, creating folders
+    /// without following symbolic links.
+    async fn stage(&self, key: &str) -> Result<Staged, Error> {
+        let Some(target) = self.resolve(key).await? else {
+            return Err(Error::io(
+                &self.label,
+                key,
+                Operation::Write,
+                std::io::Error::new(
+                    ErrorKind::InvalidInput,
+                    "the destination path passes through a file; remove it or choose another \
+                     destination",
+                ),
+            ));
+        };
+        let dir = target.parent().unwrap_or(&self.root).to_path_buf();
+        let mut current = self.root.clone();
+        for part in dir.strip_prefix(&self.root).unwrap_or(Path::new("")) {
+            current.push(part);
+            match tokio::fs::create_dir(&current).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(Error::io(&self.label, key, Operation::Write, e)),
+            }
+        }
+        let n = STAGED.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(
+            "{STAGING_PREFIX}{}-{n}.partial",
+            std::process::id()
+        ));
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .await
+            .map_err(|e| Error::io(&self.label, key, Operation::Write, e))?;
+        Ok(Staged {
+            file: tokio::io::BufWriter::with_capacity(READ_CHUNK, file),
+            temp,
+            target,
+            key: key.to_owned(),
+        })
+    }
+
+    /// The file for `key`, after checking that the key is safe and that no folder on the way
+    /// is a symbolic link. `None` when a folder on the way does not exist, or is a file.
+    async fn resolve(&self, key: &str) -> Result<Option<PathBuf>, Error> {
+        check_local_key(key).map_err(|reason| Error::rejected(&self.label, key, reason))?;
+        let mut path = self.root.clone();
+        let mut parts = key.split('/').peekable();
+        while let Some(part) = parts.next() {
+            path.push(part);
+            if parts.peek().is_none() {
+                break;
+            }
+            match tokio::fs::symlink_metadata(&path).await {
+                Ok(metadata) if metadata.is_symlink() => {
+                    return Err(Error::rejected(&self.label, key, Rejection::SymbolicLink));
+                }
+                Ok(metadata) if metadata.is_dir() => {}
+                Ok(_) => return Ok(None),
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    // Folders are created on write; reads and deletes find nothing.
+                    path.extend(parts);
+                    return Ok(Some(path));
+                }
+                Err(e) => return Err(Error::io(&self.label, key, Operation::Inspect, e)),
+            }
+        }
+        Ok(Some(path))
+    }
+
+    fn record(&self, key: &str, entry: Option<Entry>) -> Result<(), Error> {
+        if let Some(journal) = &self.journal {
+            journal
+                .record(key, entry)
+                .map_err(|e| Error::io(&self.label, key, Operation::Write, e))
+        } else {
+            let mut memory = self.memory();
+            match entry {
+                Some(entry) => memory.insert(key.to_owned(), entry),
+                None => memory.remove(key),
+            };
+            Ok(())
+        }
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Entry>> {
+        // Every update is a single insert or remove, so a poisoned map is still consistent.
+        self.memory
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A staging file and the place it is renamed to.
+#[derive(Debug)]
+struct Staged {
+    file: tokio::io::BufWriter<tokio::fs::File>,
+    temp: PathBuf,
+    target: PathBuf,
+    key: String,
+}
+
+impl Staged {
+    /// Flushes the staging file and renames it into place; returns the new file's stamp.
+    async fn commit(mut self, label: &str) -> Result<String, Error> {
+        let error = |e| Error::io(label, &self.key, Operation::Write, e);
+        if let Err(e) = self.file.flush().await {
+            let _ = tokio::fs::remove_file(&self.temp).await;
+            return Err(error(e));
+        }
+        let file = self.file.into_inner();
+        let metadata = file.metadata().await;
+        drop(file);
+        let renamed = tokio::fs::rename(&self.temp, &self.target).await;
+        if let Err(e) = renamed {
+            let _ = tokio::fs::remove_file(&self.temp).await;
+            return Err(error(e));
+        }
+        Ok(stamp(&metadata.map_err(error)?))
+    }
+
+    async fn abort(self) {
+        drop(self.file);
+        // A staging file that cannot be removed is hidden and never listed.
+        let _ = tokio::fs::remove_file(&self.temp).await;
+    }
+}
+
+/// A write into a local folder: a hidden staging file renamed over the key's file when
+/// complete, so that no reader ever sees part of it.
+#[derive(Debug)]
+pub(crate) struct LocalWriter {
+    staged: Staged,
+    provenance: Provenance,
+    previous: Option<String>,
+    folder: Arc<LocalFolder>,
+}
+
+impl LocalWriter {
+    pub(crate) async fn write(&mut self, data: &mut Vec<u8>) -> Result<(), Error> {
+        let result = self.staged.file.write_all(data).await;
+        data.clear();
+        result.map_err(|e| Error::io(&self.folder.label, &self.staged.key, Operation::Write, e))
+    }
+
+    pub(crate) async fn finish(self) -> Result<(), Error> {
+        let folder = self.folder;
+        let key = self.staged.key.clone();
+
+        // Refuse to replace a file that changed since it was inspected.
+        let current = match tokio::fs::symlink_metadata(&self.staged.target).await {
+            Ok(metadata) => Some(stamp(&metadata)),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => {
+                self.staged.abort().await;
+                return Err(Error::io(&folder.label, &key, Operation::Inspect, e));
+            }
+        };
+        if current != self.previous {
+            self.staged.abort().await;
+            return Err(Error::changed(&folder.label, &key));
+        }
+
+        let stamp = self.staged.commit(&folder.label).await?;
+        let entry = Entry {
+            provenance: self.provenance,
+            stamp,
+        };
+        folder.record(&key, Some(entry))
+    }
+
+    pub(crate) async fn abort(self) {
+        self.staged.abort().await;
+    }
+}
+
+/// Reads a file in chunks, then checks it was not modified while being read.
+struct Reader {
+    file: tokio::fs::File,
+    label: String,
+    key: String,
+    expected: Option<String>,
+    done: bool,
+}
+
+impl Reader {
+    async fn next(mut self) -> Option<(Result<Bytes, Error>, Self)> {
+        if self.done {
+            return None;
+        }
+        let mut buffer = BytesMut::with_capacity(READ_CHUNK);
+        match self.file.read_buf(&mut buffer).await {
+            Ok(0) => {
+                self.done = true;
+                let error = match self.file.metadata().await {
+                    Ok(metadata) if Some(stamp(&metadata)) == self.expected => return None,
+                    Ok(_) => Error::changed(&self.label, &self.key),
+                    Err(e) => Error::io(&self.label, &self.key, Operation::Read, e),
+                };
+                Some((Err(error), self))
+            }
+            Ok(_) => Some((Ok(buffer.freeze()), self)),
+            Err(e) => {
+                self.done = true;
+                let error = Error::io(&self.label, &self.key, Operation::Read, e);
+                Some((Err(error), self))
+            }
+        }
+    }
+}
+
+/// Lists the files under `root/prefix` without following symbolic links.
+fn walk(root: &Path, label: &str, prefix: &str) -> Result<Vec<Listed>, Error> {
+    let start = root.join(prefix);
+    match std::fs::symlink_metadata(&start) {
+        Ok(metadata) if metadata.is_dir() => {}
+        Ok(_) => return Ok(Vec::new()),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(label, prefix, Operation::List, e)),
+    }
+
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(&start).min_depth(1) {
+        let entry = entry.map_err(|e| {
+            let key = e
+                .path()
+                .and_then(|p| p.strip_prefix(root).ok())
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Error::io(label, &key, Operation::List, e.into())
+        })?;
+        // walkdir yields paths under `start`, itself under `root`.
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let Some(key) = relative.to_str() else {
+            let key = relative.to_string_lossy().into_owned();
+            found.push(Listed::Rejected {
+                key,
+                reason: Rejection::NotUtf8,
+            });
+            continue;
+        };
+        let file_type = entry.file_type();
+        if file_type.is_dir() || is_staging_name(key) {
+            continue;
+        }
+        let key = key.to_owned();
+        if file_type.is_symlink() {
+            found.push(Listed::Rejected {
+                key,
+                reason: Rejection::SymbolicLink,
+            });
+            continue;
+        }
+        if !file_type.is_file() {
+            found.push(Listed::Rejected {
+                key,
+                reason: Rejection::NotAFile,
+            });
+            continue;
+        }
+        let metadata = entry
+            .metadata()
+            .map_err(|e| Error::io(label, &key, Operation::List, e.into()))?;
+        found.push(Listed::Object(info(&key, &metadata)));
+    }
+    Ok(found)
+}
+
+fn info(key: &str, metadata: &Metadata) -> ObjectInfo {
+    ObjectInfo {
+        key: key.to_owned(),
+        size: metadata.len(),
+        etag: Some(stamp(metadata)),
+        version: None,
+    }
+}
+
+/// A file's version: inode, modification time in nanoseconds and size, as hexadecimal.
+fn stamp(metadata: &Metadata) -> String {
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(metadata);
+    #[cfg(not(unix))]
+    let inode = 0_u64;
+    format!("{inode:x}-{modified:x}-{:x}", metadata.len())
+}

@@ -1,0 +1,267 @@
+//! Memory and S3-compatible buckets, through object_store.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{
+    GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions,
+    UpdateVersion, WriteMultipart,
+};
+
+use super::{Existing, Listed, ObjectInfo};
+use crate::error::{Error, Operation, Rejection};
+use crate::keys::is_staging_name;
+use crate::provenance::Provenance;
+
+/// Outputs up to this size are sent in one conditional PUT; larger ones in parts of this size.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// Parts uploaded at once for one large object.
+const PARTS_IN_FLIGHT: usize = 2;
+
+#[derive(Debug)]
+pub(crate) struct ObjectBucket {
+    store: Arc<dyn ObjectStore>,
+    label: String,
+}
+
+impl ObjectBucket {
+    pub(crate) fn new(store: Arc<dyn ObjectStore>, label: &str) -> Self {
+        Self {
+            store,
+            label: label.to_owned(),
+        }
+    }
+
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<Listed>, Error> {
+        let error = |e| Error::store(&self.label, prefix, Operation::List, e);
+        let folder = prefix.trim_end_matches('/');
+        let path = if folder.is_empty() {
+            None
+        } else {
+            Some(Path::parse(folder).map_err(|e| error(e.into()))?)
+        };
+        let mut listing = self.store.list(path.as_ref());
+        let mut found = Vec::new();
+        while let Some(meta) = listing.try_next().await.map_err(error)? {
+            let key = meta.location.to_string();
+            if is_staging_name(&key) || !key.starts_with(prefix) {
+                continue;
+            }
+            found.push(Listed::Object(ObjectInfo {
+                key,
+                size: meta.size,
+                etag: meta.e_tag,
+                version: meta.version,
+            }));
+        }
+        Ok(found)
+    }
+
+    pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, Error> {
+        Ok(self.existing(key).await?.map(|existing| existing.info))
+    }
+
+    pub(crate) async fn existing(&self, key: &str) -> Result<Option<Existing>, Error> {
+        let path = self.path(key)?;
+        let options = GetOptions {
+            head: true,
+            ..GetOptions::default()
+        };
+        match self.store.get_opts(&path, options).await {
+            Ok(result) => Ok(Some(Existing {
+                provenance: Provenance::from_attributes(&result.attributes),
+                info: ObjectInfo {
+                    key: key.to_owned(),
+                    size: result.meta.size,
+                    etag: result.meta.e_tag,
+                    version: result.meta.version,
+                },
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(Error::store(&self.label, key, Operation::Inspect, e)),
+        }
+    }
+
+    pub(crate) async fn read(
+        &self,
+        info: &ObjectInfo,
+    ) -> Result<BoxStream<'static, Result<Bytes, Error>>, Error> {
+        let path = self.path(&info.key)?;
+        let options = GetOptions {
+            if_match: info.etag.clone(),
+            version: info.version.clone(),
+            ..GetOptions::default()
+        };
+        let label = self.label.clone();
+        let key = info.key.clone();
+        let convert = move |e| match e {
+            object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. } => {
+                Error::changed(&label, &key)
+            }
+            e => Error::store(&label, &key, Operation::Read, e),
+        };
+        let result = self
+            .store
+            .get_opts(&path, options)
+            .await
+            .map_err(convert.clone())?;
+        Ok(result.into_stream().map_err(convert).boxed())
+    }
+
+    pub(crate) async fn put(&self, key: &str, data: Bytes) -> Result<(), Error> {
+        let path = self.path(key)?;
+        self.store
+            .put(&path, data.into())
+            .await
+            .map_err(|e| Error::store(&self.label, key, Operation::Write, e))?;
+        Ok(())
+    }
+
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), Error> {
+        let path = self.path(key)?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(Error::store(&self.label, key, Operation::Delete, e)),
+        }
+    }
+
+    pub(crate) fn writer(
+        &self,
+        key: &str,
+        provenance: Provenance,
+        previous: Option<&ObjectInfo>,
+    ) -> ObjectWriter {
+        let mode = match previous {
+            Some(info) => PutMode::Update(UpdateVersion {
+                e_tag: info.etag.clone(),
+                version: info.version.clone(),
+            }),
+            None => PutMode::Create,
+        };
+        ObjectWriter {
+            store: Arc::clone(&self.store),
+            label: self.label.clone(),
+            key: key.to_owned(),
+            provenance,
+            mode,
+            buffer: Vec::new(),
+            upload: None,
+        }
+    }
+
+    fn path(&self, key: &str) -> Result<Path, Error> {
+        Path::parse(key).map_err(|_| {
+            Error::rejected(
+                &self.label,
+                key,
+                Rejection::UnsafeKey("has an empty segment or a control character"),
+            )
+        })
+    }
+}
+
+/// Buffers up to [`PART_SIZE`] and sends one conditional PUT; beyond that, switches to a
+/// multipart upload, which becomes visible only when completed and is aborted on failure.
+///
+/// S3's multipart completion takes no condition through object_store, so an output over
+/// [`PART_SIZE`] replaces the destination unconditionally; the provenance check before the
+/// write still skips up-to-date objects.
+pub(crate) struct ObjectWriter {
+    store: Arc<dyn ObjectStore>,
+    label: String,
+    key: String,
+    provenance: Provenance,
+    mode: PutMode,
+    buffer: Vec<u8>,
+    upload: Option<WriteMultipart>,
+}
+
+impl std::fmt::Debug for ObjectWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectWriter")
+            .field("label", &self.label)
+            .field("key", &self.key)
+            .field("buffered", &self.buffer.len())
+            .field("multipart", &self.upload.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObjectWriter {
+    pub(crate) async fn write(&mut self, data: &mut Vec<u8>) -> Result<(), Error> {
+        if let Some(upload) = &mut self.upload {
+            upload.write(data);
+            data.clear();
+            return upload
+                .wait_for_capacity(PARTS_IN_FLIGHT)
+                .await
+                .map_err(|e| self.error(e));
+        }
+        self.buffer.append(data);
+        if self.buffer.len() <= PART_SIZE {
+            return Ok(());
+        }
+
+        let options = PutMultipartOptions {
+            attributes: self.provenance.to_attributes(),
+            ..PutMultipartOptions::default()
+        };
+        let path = Path::parse(&self.key).map_err(|e| self.error(e.into()))?;
+        let upload = self
+            .store
+            .put_multipart_opts(&path, options)
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut upload = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        upload.write(&self.buffer);
+        self.buffer = Vec::new();
+        self.upload = Some(upload);
+        Ok(())
+    }
+
+    pub(crate) async fn finish(self) -> Result<(), Error> {
+        let path = Path::parse(&self.key).map_err(|e| self.error(e.into()))?;
+        let result = if let Some(upload) = self.upload {
+            upload.finish().await
+        } else {
+            let options = PutOptions {
+                mode: self.mode.clone(),
+                attributes: self.provenance.to_attributes(),
+                ..PutOptions::default()
+            };
+            let payload = Bytes::from(self.buffer).into();
+            self.store.put_opts(&path, payload, options).await
+        };
+        match result {
+            Ok(_) => Ok(()),
+            Err(
+                object_store::Error::Precondition { .. }
+                | object_store::Error::AlreadyExists { .. },
+            ) => Err(Error::changed(&self.label, &self.key)),
+            Err(e) => Err(Error::store(&self.label, &self.key, Operation::Write, e)),
+        }
+    }
+
+    pub(crate) async fn abort(self) {
+        if let Some(upload) = self.upload {
+            // A failed abort leaves parts that S3 lifecycle rules expire; nothing is visible.
+            if let Err(e) = upload.abort().await {
+                tracing::warn!(bucket = %self.label, key = %self.key, error = %e,
+                    "could not abort a multipart upload; its parts stay until a lifecycle rule \
+                     removes them");
+            }
+        }
+    }
+
+    fn error(&self, e: object_store::Error) -> Error {
+        Error::store(&self.label, &self.key, Operation::Write, e)
+    }
+}

@@ -1,0 +1,377 @@
+//! Watching a local source folder and mirroring its changes as they happen.
+//!
+//! [`watch`] syncs once, then follows filesystem notifications (inotify on Linux). A file
+//! is processed once its writer closes it, or when no change has been seen for
+//! [`WatchOptions::settle`] (writers that never close it, such as some network shares). A
+//! file caught half-written anyway is a truncated JPEG, which the core rejects, so it never
+//! reaches the destination; its final close processes it again. Renames count as a deletion
+//! and a creation; a folder created, moved or removed is synced as a whole. When the kernel's
+//! event queue overflows, the whole folder is synced again.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RemoveKind};
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::error::Error;
+use crate::keys::is_staging_name;
+use crate::process::{Outcome, Processor};
+use crate::sync::{Observer, Problem, Summary, SyncOptions, sync_until};
+
+/// How a watch runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchOptions {
+    /// The initial sync, and the concurrency of later work.
+    pub sync: SyncOptions,
+    /// How long a file that was written but not closed must stay unchanged before it is
+    /// processed.
+    pub settle: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        Self {
+            sync: SyncOptions::default(),
+            settle: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Delay after a close, a rename or a removal: lets the events of one operation arrive
+/// together.
+const SHORT_SETTLE: Duration = Duration::from_millis(50);
+
+/// Mirrors the local folder `processor.source()` into `processor.destination()` until
+/// `shutdown` completes, then finishes the work in flight and returns what was done. The
+/// summary's rejected and failed lists hold the keys still in that state at the end.
+///
+/// # Errors
+///
+/// [`Error::Config`] when the source is not a local folder or cannot be watched; a listing
+/// error from the initial sync.
+pub async fn watch(
+    processor: Arc<Processor>,
+    options: WatchOptions,
+    shutdown: impl Future<Output = ()> + Send,
+    observer: &dyn Observer,
+) -> Result<Summary, Error> {
+    let Some(root) = processor.source().local_root().map(Path::to_path_buf) else {
+        return Err(Error::Config {
+            location: processor.source().label().to_owned(),
+            reason: "watch follows a local folder; for a bucket run `sync`, or the event \
+                     workers that read its notifications"
+                .into(),
+        });
+    };
+    let (events, mut received) = mpsc::unbounded_channel();
+    let mut watcher = notify::recommended_watcher(move |event| {
+        // The receiver is gone only once the watch is over.
+        let _ = events.send(event);
+    })
+    .and_then(|mut watcher| {
+        watcher.watch(&root, RecursiveMode::Recursive)?;
+        Ok(watcher)
+    })
+    .map_err(|e| Error::Config {
+        location: root.display().to_string(),
+        reason: format!("cannot watch it: {e}"),
+    })?;
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut state = State {
+        processor: Arc::clone(&processor),
+        options,
+        root,
+        pending: HashMap::new(),
+        rescans: HashMap::new(),
+        busy: HashSet::new(),
+        tasks: JoinSet::new(),
+        summary: Summary::default(),
+        problems: BTreeMap::new(),
+        stopped,
+    };
+    tracing::info!(
+        source = processor.source().label(),
+        destination = processor.destination().label(),
+        "watching"
+    );
+    state.rescans.insert(String::new(), Instant::now());
+
+    tokio::pin!(shutdown);
+    loop {
+        state.dispatch();
+        let next = state.next_due();
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(event) = received.recv() => state.on_event(event),
+            Some(joined) = state.tasks.join_next(), if !state.tasks.is_empty() => {
+                state.on_done(joined, observer)?;
+            }
+            () = sleep_until(next) => {}
+        }
+    }
+
+    tracing::info!(
+        in_flight = state.tasks.len(),
+        "stopping: finishing the work in flight"
+    );
+    let _ = stop.send(true);
+    watcher.unwatch(&state.root).ok();
+    while let Some(joined) = state.tasks.join_next().await {
+        state.on_done(joined, observer)?;
+    }
+    Ok(state.finish())
+}
+
+/// What a finished task did.
+enum Done {
+    Key(String, Result<Outcome, Error>),
+    Rescan(String, Result<Summary, Error>),
+}
+
+struct State {
+    processor: Arc<Processor>,
+    options: WatchOptions,
+    root: std::path::PathBuf,
+    /// Keys to process, with the time they become due.
+    pending: HashMap<String, Instant>,
+    /// Prefixes to sync (`""` for everything), with the time they become due.
+    rescans: HashMap<String, Instant>,
+    /// Keys and prefixes being worked on.
+    busy: HashSet<String>,
+    tasks: JoinSet<Done>,
+    summary: Summary,
+    /// Keys currently rejected or failed: `true` for rejected.
+    problems: BTreeMap<String, (bool, String)>,
+    stopped: tokio::sync::watch::Receiver<bool>,
+}
+
+impl State {
+    fn on_event(&mut self, event: notify::Result<notify::Event>) {
+        let now = Instant::now();
+        let event = match event {
+            Ok(event) => event,
+            Err(e) => {
+                tracing::warn!(error = %e, "file events were lost; syncing the whole folder");
+                self.rescans.insert(String::new(), now);
+                return;
+            }
+        };
+        if event.need_rescan() {
+            tracing::warn!("the event queue overflowed; syncing the whole folder");
+            self.rescans.insert(String::new(), now);
+            return;
+        }
+        for path in &event.paths {
+            let Some(key) = path
+                .strip_prefix(&self.root)
+                .ok()
+                .and_then(Path::to_str)
+                .filter(|key| !key.is_empty())
+            else {
+                // The root itself, or a name that is not UTF-8: let a full sync sort it out.
+                self.rescans.insert(String::new(), now + SHORT_SETTLE);
+                continue;
+            };
+            if is_staging_name(key) {
+                continue;
+            }
+            let selected = self.processor.options().selector.matches(key);
+            match event.kind {
+                EventKind::Access(AccessKind::Close(AccessMode::Write)) if selected => {
+                    self.pending.insert(key.to_owned(), now + SHORT_SETTLE);
+                }
+                EventKind::Create(CreateKind::Folder) => {
+                    self.rescans.insert(format!("{key}/"), now + SHORT_SETTLE);
+                }
+                EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any)
+                    if selected =>
+                {
+                    self.pending
+                        .insert(key.to_owned(), now + self.options.settle);
+                }
+                EventKind::Modify(ModifyKind::Metadata(_)) if selected => {
+                    self.pending
+                        .entry(key.to_owned())
+                        .or_insert(now + SHORT_SETTLE);
+                }
+                EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => {
+                    if path.is_dir() || matches!(event.kind, EventKind::Remove(RemoveKind::Folder))
+                    {
+                        self.rescans.insert(format!("{key}/"), now + SHORT_SETTLE);
+                        continue;
+                    }
+                    if selected {
+                        self.pending.insert(key.to_owned(), now + SHORT_SETTLE);
+                    }
+                    if !path.exists() {
+                        // It may have been a folder, whose copies must go too.
+                        self.rescans.insert(format!("{key}/"), now + SHORT_SETTLE);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Starts due work while there is room, keeping one task per key or prefix.
+    fn dispatch(&mut self) {
+        if *self.stopped.borrow() {
+            return;
+        }
+        let now = Instant::now();
+        let limit = self.options.sync.concurrency.max(1);
+        let due = |map: &HashMap<String, Instant>, busy: &HashSet<String>| {
+            let mut due: Vec<String> = map
+                .iter()
+                .filter(|(key, at)| **at <= now && !busy.contains(*key))
+                .map(|(key, _)| key.clone())
+                .collect();
+            due.sort();
+            due
+        };
+
+        // A whole-folder sync covers every pending key.
+        if self.rescans.get("").is_some_and(|at| *at <= now) && !self.busy.contains("") {
+            self.rescans.clear();
+            self.pending.clear();
+            self.spawn_rescan(String::new());
+            return;
+        }
+        for prefix in due(&self.rescans, &self.busy) {
+            self.rescans.remove(&prefix);
+            self.spawn_rescan(prefix);
+        }
+        for key in due(&self.pending, &self.busy) {
+            if self.tasks.len() >= limit {
+                break;
+            }
+            self.pending.remove(&key);
+            self.busy.insert(key.clone());
+            let processor = Arc::clone(&self.processor);
+            self.tasks.spawn(async move {
+                let result = processor.process(&key, None).await;
+                Done::Key(key, result)
+            });
+        }
+    }
+
+    fn spawn_rescan(&mut self, prefix: String) {
+        self.busy.insert(prefix.clone());
+        let processor = Arc::clone(&self.processor);
+        let options = self.options.sync;
+        let stop = self.stopped.clone();
+        self.tasks.spawn(async move {
+            let summary = sync_until(
+                &processor,
+                &prefix,
+                options,
+                &crate::sync::Quiet,
+                Some(stop),
+            )
+            .await;
+            Done::Rescan(prefix, summary)
+        });
+    }
+
+    fn on_done(
+        &mut self,
+        joined: Result<Done, tokio::task::JoinError>,
+        observer: &dyn Observer,
+    ) -> Result<(), Error> {
+        let done = joined.map_err(|e| Error::Config {
+            location: self.root.display().to_string(),
+            reason: format!("a processing task stopped unexpectedly: {e}"),
+        })?;
+        match done {
+            Done::Key(key, result) => {
+                self.busy.remove(&key);
+                observer.finished(&key, &result);
+                self.note(&key, &result);
+                self.summary.add(&key, &result);
+            }
+            Done::Rescan(prefix, Ok(summary)) => {
+                self.busy.remove(&prefix);
+                self.merge(&prefix, &summary);
+            }
+            Done::Rescan(prefix, Err(error)) => {
+                self.busy.remove(&prefix);
+                tracing::error!(prefix, error = %error, "syncing a folder failed; retrying soon");
+                self.rescans
+                    .insert(prefix, Instant::now() + self.options.settle);
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the list of current problems: a later success clears a key's problem.
+    fn note(&mut self, key: &str, result: &Result<Outcome, Error>) {
+        match result {
+            Ok(_) => {
+                self.problems.remove(key);
+            }
+            Err(error) => {
+                let entry = match error.rejection() {
+                    Some(reason) => (true, reason.to_string()),
+                    None => (false, error.to_string()),
+                };
+                self.problems.insert(key.to_owned(), entry);
+            }
+        }
+    }
+
+    fn merge(&mut self, prefix: &str, summary: &Summary) {
+        // Problems under the prefix are replaced by what this sync found.
+        self.problems.retain(|key, _| !key.starts_with(prefix));
+        for problem in &summary.rejected {
+            self.problems
+                .insert(problem.key.clone(), (true, problem.reason.clone()));
+        }
+        for problem in &summary.failed {
+            self.problems
+                .insert(problem.key.clone(), (false, problem.reason.clone()));
+        }
+        let total = &mut self.summary;
+        total.written += summary.written;
+        total.up_to_date += summary.up_to_date;
+        total.deleted += summary.deleted;
+        total.kept += summary.kept;
+        total.bytes_in += summary.bytes_in;
+        total.bytes_out += summary.bytes_out;
+    }
+
+    fn next_due(&self) -> Option<Instant> {
+        self.pending
+            .values()
+            .chain(self.rescans.values())
+            .min()
+            .copied()
+    }
+
+    fn finish(mut self) -> Summary {
+        for (key, (rejected, reason)) in std::mem::take(&mut self.problems) {
+            let list = if rejected {
+                &mut self.summary.rejected
+            } else {
+                &mut self.summary.failed
+            };
+            list.push(Problem { key, reason });
+        }
+        self.summary
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        // Pending work that waits for a busy key is retried at least every SHORT_SETTLE.
+        Some(at) => tokio::time::sleep_until(at.max(Instant::now() + SHORT_SETTLE)).await,
+        None => std::future::pending().await,
+    }
+}
