@@ -2,6 +2,8 @@
 
 mod inspect;
 mod strip;
+mod sync;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -26,6 +28,8 @@ struct Cli {
 enum Command {
     Strip(strip::Args),
     Inspect(inspect::Args),
+    Sync(sync::Args),
+    Watch(watch::Args),
 }
 
 /// What to keep besides the pixels; shared by every command that writes images.
@@ -61,6 +65,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Strip(args) => strip::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Sync(args) => sync::run(&args),
+        Command::Watch(args) => watch::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -192,7 +192,7 @@ impl Processor {
     ) -> Result<Outcome, Error> {
         let started = Instant::now();
         let result = retry(&self.options.backoff, key, || self.attempt(key, expected)).await;
-        let elapsed_ms = started.elapsed().as_millis();
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &result {
             Ok(Outcome::Written(written)) => tracing::info!(
                 key,

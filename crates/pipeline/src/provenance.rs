@@ -13,6 +13,12 @@
 //! someone else is written again. The journal survives restarts, so a second `sync` does no
 //! work; losing it costs one rewrite of every file, never a wrong result. A lock file keeps
 //! two processes from writing into the same destination at once.
+//!
+//! Writes into a local destination are staged in the state folder's `staging/` and renamed
+//! into place, so no partial or temporary file ever appears in the destination. When the
+//! state folder is on another filesystem (a rename cannot cross it), each write is staged
+//! in a hidden `.exifstrip-<pid>-<n>.partial` file beside its target instead; such names are
+//! never listed, processed or served under a photo's name.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};

@@ -64,7 +64,7 @@ where
                 tracing::info!(
                     key,
                     attempt = number,
-                    delay_ms = delay.as_millis(),
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                     error = %error,
                     "retrying"
                 );

@@ -27,6 +27,10 @@ pub(crate) struct LocalFolder {
     root: PathBuf,
     label: String,
     journal: Option<Journal>,
+    /// Where writes are staged: a folder beside the journal when it is on the same
+    /// filesystem (so nothing partial ever appears in the folder), else `None`, and each
+    /// write is staged in a hidden file beside its target.
+    staging: Option<PathBuf>,
     /// Provenance for this process only, when no state folder was given.
     memory: std::sync::Mutex<std::collections::HashMap<String, Entry>>,
 }
@@ -47,10 +51,15 @@ impl LocalFolder {
         let journal = state_dir
             .map(|dir| Journal::open(dir, &label))
             .transpose()?;
+        // The journal's lock is held, so staged files left there are from a crashed run.
+        let staging = state_dir
+            .map(|dir| dir.join("staging"))
+            .filter(|staging| prepare_staging(staging, &root));
         Ok(Self {
             root,
             label,
             journal,
+            staging,
             memory: std::sync::Mutex::default(),
         })
     }
@@ -206,10 +215,8 @@ impl LocalFolder {
             }
         }
         let n = STAGED.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(
-            "{STAGING_PREFIX}{}-{n}.partial",
-            std::process::id()
-        ));
+        let name = format!("{STAGING_PREFIX}{}-{n}.partial", std::process::id());
+        let temp = self.staging.as_deref().unwrap_or(&dir).join(name);
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -391,6 +398,26 @@ impl Reader {
             }
         }
     }
+}
+
+/// Empties (creating) the staging folder and tells whether renames from it into `root`
+/// work: both on the same filesystem.
+fn prepare_staging(staging: &Path, root: &Path) -> bool {
+    let _ = std::fs::remove_dir_all(staging);
+    if std::fs::create_dir_all(staging).is_err() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+
+        match (std::fs::metadata(staging), std::fs::metadata(root)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    false
 }
 
 /// Lists the files under `root/prefix` without following symbolic links.
