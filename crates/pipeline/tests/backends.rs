@@ -270,6 +270,28 @@ async fn local_provenance_survives_restarts_and_stays_outside() {
     );
 }
 
+#[tokio::test]
+async fn local_source_gone_deletes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::local(dir.path().join("a"), None).unwrap();
+    let b = Store::local(dir.path().join("b"), Some(&dir.path().join("s"))).unwrap();
+    a.put("x.jpg", photo_with_secret("x").into()).await.unwrap();
+    let processor = Arc::new(Processor::new(a, b, Options::default()));
+    sync(&processor, SyncOptions::default(), &Quiet)
+        .await
+        .unwrap();
+
+    std::fs::remove_dir_all(dir.path().join("a")).unwrap();
+    let error = sync(&processor, SyncOptions::default(), &Quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("the folder itself is gone"),
+        "{error}"
+    );
+    assert_eq!(files(&dir.path().join("b")), ["x.jpg"]);
+}
+
 /// Every file below `root`, as sorted `/`-separated relative paths, hidden ones included.
 pub fn files(root: &Path) -> Vec<String> {
     let mut found: Vec<String> = walkdir::WalkDir::new(root)

@@ -422,6 +422,15 @@ fn prepare_staging(staging: &Path, root: &Path) -> bool {
 
 /// Lists the files under `root/prefix` without following symbolic links.
 fn walk(root: &Path, label: &str, prefix: &str) -> Result<Vec<Listed>, Error> {
+    // A vanished root (an unmounted disk, a deleted folder) must not read as "every photo
+    // was deleted", which would empty the destination.
+    if !root.is_dir() {
+        let missing = std::io::Error::new(
+            ErrorKind::NotFound,
+            "the folder itself is gone; nothing is deleted until it is back",
+        );
+        return Err(Error::io(label, prefix, Operation::List, missing));
+    }
     let start = root.join(prefix);
     match std::fs::symlink_metadata(&start) {
         Ok(metadata) if metadata.is_dir() => {}
