@@ -133,7 +133,36 @@ pub async fn watch(
 /// What a finished task did.
 enum Done {
     Key(String, Result<Outcome, Error>),
-    Rescan(String, Result<Summary, Error>),
+    Rescan(
+        String,
+        Result<Summary, Error>,
+        Vec<(String, Option<Trouble>)>,
+    ),
+}
+
+/// What is wrong with a key: whether it is rejected (else failed), and why.
+type Trouble = (bool, String);
+
+fn trouble(result: &Result<Outcome, Error>) -> Option<Trouble> {
+    let error = result.as_ref().err()?;
+    Some(match error.rejection() {
+        Some(reason) => (true, reason.to_string()),
+        None => (false, error.to_string()),
+    })
+}
+
+/// Collects what a folder sync did to each key.
+#[derive(Default)]
+struct Outcomes(std::sync::Mutex<Vec<(String, Option<Trouble>)>>);
+
+impl Observer for Outcomes {
+    fn finished(&self, key: &str, result: &Result<Outcome, Error>) {
+        let mut outcomes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        outcomes.push((key.to_owned(), trouble(result)));
+    }
 }
 
 struct State {
@@ -164,6 +193,13 @@ impl State {
                 return;
             }
         };
+        // Opening and reading files (ours included) changes nothing.
+        if matches!(event.kind, EventKind::Access(kind)
+            if kind != AccessKind::Close(AccessMode::Write))
+        {
+            return;
+        }
+        tracing::debug!(kind = ?event.kind, paths = ?event.paths, "file event");
         if event.need_rescan() {
             tracing::warn!("the event queue overflowed; syncing the whole folder");
             self.rescans.insert(String::new(), now);
@@ -269,15 +305,13 @@ impl State {
         let options = self.options.sync;
         let stop = self.stopped.clone();
         self.tasks.spawn(async move {
-            let summary = sync_until(
-                &processor,
-                &prefix,
-                options,
-                &crate::sync::Quiet,
-                Some(stop),
-            )
-            .await;
-            Done::Rescan(prefix, summary)
+            let outcomes = Outcomes::default();
+            let summary = sync_until(&processor, &prefix, options, &outcomes, Some(stop)).await;
+            let outcomes = outcomes
+                .0
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Done::Rescan(prefix, summary, outcomes)
         });
     }
 
@@ -294,14 +328,23 @@ impl State {
             Done::Key(key, result) => {
                 self.busy.remove(&key);
                 observer.finished(&key, &result);
-                self.note(&key, &result);
+                self.note(key.clone(), trouble(&result));
                 self.summary.add(&key, &result);
             }
-            Done::Rescan(prefix, Ok(summary)) => {
+            Done::Rescan(prefix, Ok(summary), outcomes) => {
                 self.busy.remove(&prefix);
-                self.merge(&prefix, &summary);
+                for (key, trouble) in outcomes {
+                    self.note(key, trouble);
+                }
+                let total = &mut self.summary;
+                total.written += summary.written;
+                total.up_to_date += summary.up_to_date;
+                total.deleted += summary.deleted;
+                total.kept += summary.kept;
+                total.bytes_in += summary.bytes_in;
+                total.bytes_out += summary.bytes_out;
             }
-            Done::Rescan(prefix, Err(error)) => {
+            Done::Rescan(prefix, Err(error), _) => {
                 self.busy.remove(&prefix);
                 tracing::error!(prefix, error = %error, "syncing a folder failed; retrying soon");
                 self.rescans
@@ -312,39 +355,11 @@ impl State {
     }
 
     /// Keeps the list of current problems: a later success clears a key's problem.
-    fn note(&mut self, key: &str, result: &Result<Outcome, Error>) {
-        match result {
-            Ok(_) => {
-                self.problems.remove(key);
-            }
-            Err(error) => {
-                let entry = match error.rejection() {
-                    Some(reason) => (true, reason.to_string()),
-                    None => (false, error.to_string()),
-                };
-                self.problems.insert(key.to_owned(), entry);
-            }
-        }
-    }
-
-    fn merge(&mut self, prefix: &str, summary: &Summary) {
-        // Problems under the prefix are replaced by what this sync found.
-        self.problems.retain(|key, _| !key.starts_with(prefix));
-        for problem in &summary.rejected {
-            self.problems
-                .insert(problem.key.clone(), (true, problem.reason.clone()));
-        }
-        for problem in &summary.failed {
-            self.problems
-                .insert(problem.key.clone(), (false, problem.reason.clone()));
-        }
-        let total = &mut self.summary;
-        total.written += summary.written;
-        total.up_to_date += summary.up_to_date;
-        total.deleted += summary.deleted;
-        total.kept += summary.kept;
-        total.bytes_in += summary.bytes_in;
-        total.bytes_out += summary.bytes_out;
+    fn note(&mut self, key: String, trouble: Option<Trouble>) {
+        match trouble {
+            None => self.problems.remove(&key),
+            Some(trouble) => self.problems.insert(key, trouble),
+        };
     }
 
     fn next_due(&self) -> Option<Instant> {
@@ -356,6 +371,9 @@ impl State {
     }
 
     fn finish(mut self) -> Summary {
+        // The lists hold what is still wrong at the end, once per key.
+        self.summary.rejected.clear();
+        self.summary.failed.clear();
         for (key, (rejected, reason)) in std::mem::take(&mut self.problems) {
             let list = if rejected {
                 &mut self.summary.rejected
