@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The AWS front ends end to end on local emulators, with no cloud account and no Docker:
+# installs pinned moto and ministack into virtual environments, builds `exifstrip` and the
+# Lambda zip, starts both emulators on free loopback ports, runs crates/aws's tests against
+# them and always stops the emulators.
+#
+# Usage: scripts/aws-e2e.sh [extra cargo test arguments, e.g. a test name filter]
+# Environment: EXIFSTRIP_CORPUS (the sample photos), EXIFSTRIP_E2E_OBJECTS (uploads in the
+# main run, default 300), CARGO_TARGET_DIR (default target/aws).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/aws}
+moto_version=5.2.5
+ministack_version=1.5.33
+cargo_lambda_version=1.9.2
+
+venv() { # venv DIR PIN: a virtual environment holding PIN, installed once
+    local dir=$1 pin=$2
+    if [[ $(cat "$dir/.pinned" 2>/dev/null) != "$pin" ]]; then
+        python3 -m venv "$dir"
+        "$dir/bin/python" -m pip install -q --disable-pip-version-check "$pin"
+        echo "$pin" >"$dir/.pinned"
+    fi
+}
+venv .venv-moto "moto[server]==$moto_version"
+venv .venv-ministack "ministack==$ministack_version"
+venv .venv-lambda "cargo-lambda==$cargo_lambda_version"
+
+echo "== building exifstrip and the Lambda zip (x86_64)"
+cargo build --release -p exifstrip-cli
+PATH="$root/.venv-lambda/bin:$PATH" cargo lambda build --release --output-format zip \
+    -p exifstrip-lambda
+export EXIFSTRIP_BIN=$CARGO_TARGET_DIR/release/exifstrip
+export EXIFSTRIP_LAMBDA_ZIP=$CARGO_TARGET_DIR/lambda/exifstrip-lambda/bootstrap.zip
+test -s "$EXIFSTRIP_LAMBDA_ZIP"
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+logs=$(mktemp -d)
+pids=()
+stop() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+}
+trap stop EXIT
+
+wait_for() { # wait_for NAME URL LOG: polls URL until it answers, for up to 60 seconds
+    for _ in $(seq 120); do
+        if curl -fsS -o /dev/null "$2"; then
+            return 0
+        fi
+        sleep 0.5
+    done
+    echo "$1 did not start; its log:" >&2
+    cat "$3" >&2
+    return 1
+}
+
+moto_port=$(free_port)
+.venv-moto/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$logs/moto.log" 2>&1 &
+pids+=($!)
+ministack_port=$(free_port)
+(cd "$logs" && BIND_HOST=127.0.0.1 GATEWAY_PORT=$ministack_port \
+    exec "$root/.venv-ministack/bin/ministack") >"$logs/ministack.log" 2>&1 &
+pids+=($!)
+wait_for moto "http://127.0.0.1:$moto_port/moto-api/" "$logs/moto.log"
+wait_for ministack "http://127.0.0.1:$ministack_port/_ministack/health" "$logs/ministack.log"
+
+export EXIFSTRIP_TEST_MOTO=http://127.0.0.1:$moto_port
+export EXIFSTRIP_TEST_MINISTACK=http://127.0.0.1:$ministack_port
+echo "== moto at $EXIFSTRIP_TEST_MOTO, ministack at $EXIFSTRIP_TEST_MINISTACK (logs in $logs)"
+if ! cargo test -p exifstrip-aws --test tests -- --test-threads 3 "$@"; then
+    echo "emulator logs are in $logs" >&2
+    exit 1
+fi
+rm -rf "$logs"
