@@ -4,6 +4,7 @@ mod inspect;
 mod strip;
 mod sync;
 mod watch;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ enum Command {
     Inspect(inspect::Args),
     Sync(sync::Args),
     Watch(watch::Args),
+    Worker(worker::Args),
 }
 
 /// What to keep besides the pixels; shared by every command that writes images.
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Sync(args) => sync::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Worker(args) => worker::run(&args),
     };
     match result {
         Ok(code) => code,
