@@ -357,10 +357,7 @@ impl Processor {
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         if writer.is_none() {
-            let started = self
-                .destination
-                .writer(key, provenance.clone(), previous)
-                .await?;
+            let started = self.destination.writer(key, provenance.clone(), previous)?;
             *writer = Some(started);
         }
         match writer {

@@ -157,7 +157,7 @@ impl Store {
     /// unsafe key, a symbolic link, not a regular file); a store error otherwise.
     pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, Error> {
         match &self.backend {
-            Backend::Local(folder) => folder.head(key).await,
+            Backend::Local(folder) => folder.head(key),
             Backend::Object(bucket) => bucket.head(key).await,
         }
     }
@@ -185,7 +185,7 @@ impl Store {
     /// An unsafe key on a local folder, or a write error.
     pub async fn put(&self, key: &str, data: Bytes) -> Result<(), Error> {
         match &self.backend {
-            Backend::Local(folder) => folder.put(key, &data).await,
+            Backend::Local(folder) => folder.put(key, &data),
             Backend::Object(bucket) => bucket.put(key, data).await,
         }
     }
@@ -197,7 +197,7 @@ impl Store {
     /// An unsafe key on a local folder, or a delete error.
     pub async fn delete(&self, key: &str) -> Result<(), Error> {
         match &self.backend {
-            Backend::Local(folder) => folder.delete(key).await,
+            Backend::Local(folder) => folder.delete(key),
             Backend::Object(bucket) => bucket.delete(key).await,
         }
     }
@@ -205,7 +205,7 @@ impl Store {
     /// The destination object at `key` with its recorded provenance.
     pub(crate) async fn existing(&self, key: &str) -> Result<Option<Existing>, Error> {
         match &self.backend {
-            Backend::Local(folder) => folder.existing(key).await,
+            Backend::Local(folder) => folder.existing(key),
             Backend::Object(bucket) => bucket.existing(key).await,
         }
     }
@@ -217,7 +217,7 @@ impl Store {
         info: &ObjectInfo,
     ) -> Result<BoxStream<'static, Result<Bytes, Error>>, Error> {
         match &self.backend {
-            Backend::Local(folder) => folder.read(info).await,
+            Backend::Local(folder) => folder.read(info),
             Backend::Object(bucket) => bucket.read(info).await,
         }
     }
@@ -225,7 +225,7 @@ impl Store {
     /// Starts an atomic write at `key` that records `provenance`. `previous` is the
     /// destination object the write replaces (`None`: there must be none); stores with
     /// conditional writes refuse to replace anything else, with [`Error::Changed`].
-    pub(crate) async fn writer(
+    pub(crate) fn writer(
         &self,
         key: &str,
         provenance: Provenance,
@@ -233,7 +233,7 @@ impl Store {
     ) -> Result<Writer, Error> {
         match &self.backend {
             Backend::Local(folder) => {
-                let writer = folder.writer(key, provenance, previous).await?;
+                let writer = folder.writer(key, provenance, previous)?;
                 Ok(Writer::Local(writer))
             }
             Backend::Object(bucket) => Ok(Writer::Object(bucket.writer(key, provenance, previous))),
@@ -252,7 +252,7 @@ impl Writer {
     /// Appends `data`, consuming it.
     pub(crate) async fn write(&mut self, data: &mut Vec<u8>) -> Result<(), Error> {
         match self {
-            Self::Local(writer) => writer.write(data).await,
+            Self::Local(writer) => writer.write(data),
             Self::Object(writer) => writer.write(data).await,
         }
     }
@@ -260,7 +260,7 @@ impl Writer {
     /// Makes the object visible under its key, whole.
     pub(crate) async fn finish(self) -> Result<(), Error> {
         match self {
-            Self::Local(writer) => writer.finish().await,
+            Self::Local(writer) => writer.finish(),
             Self::Object(writer) => writer.finish().await,
         }
     }
@@ -268,7 +268,7 @@ impl Writer {
     /// Discards what was written; the destination stays as it was.
     pub(crate) async fn abort(self) {
         match self {
-            Self::Local(writer) => writer.abort().await,
+            Self::Local(writer) => writer.abort(),
             Self::Object(writer) => writer.abort().await,
         }
     }
