@@ -29,10 +29,11 @@ venv .venv-ministack "ministack==$ministack_version"
 venv .venv-lambda "cargo-lambda==$cargo_lambda_version"
 
 echo "== building exifstrip and the Lambda zip (x86_64)"
-cargo build --release -p exifstrip-cli
+# A debug worker shares its dependencies with the test build; the zip is what gets deployed.
+cargo build -p exifstrip-cli
 PATH="$root/.venv-lambda/bin:$PATH" cargo lambda build --release --output-format zip \
     -p exifstrip-lambda
-export EXIFSTRIP_BIN=$CARGO_TARGET_DIR/release/exifstrip
+export EXIFSTRIP_BIN=$CARGO_TARGET_DIR/debug/exifstrip
 export EXIFSTRIP_LAMBDA_ZIP=$CARGO_TARGET_DIR/lambda/exifstrip-lambda/bootstrap.zip
 test -s "$EXIFSTRIP_LAMBDA_ZIP"
 
@@ -53,7 +54,7 @@ trap stop EXIT
 
 wait_for() { # wait_for NAME URL LOG: polls URL until it answers, for up to 60 seconds
     for _ in $(seq 120); do
-        if curl -fsS -o /dev/null "$2"; then
+        if curl -fs -o /dev/null "$2"; then
             return 0
         fi
         sleep 0.5

@@ -44,7 +44,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 moto=$!
 trap 'kill $moto 2>/dev/null || true' EXIT
 for _ in $(seq 120); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
+    curl -fs -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
     sleep 0.5
 done
 
