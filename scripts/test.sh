@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need, then runs formatting,
-# lints, unit, integration and property tests, doc tests, a short fuzz run and the
-# infrastructure checks. Usage: scripts/test.sh
+# lints, unit, integration and property tests, doc tests, the S3 and SQS emulator suites, a
+# short fuzz run and the infrastructure checks. Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -29,6 +29,10 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "tests"
 scripts/with-emulators.sh cargo test --workspace --locked
+
+step "AWS front ends end to end on moto and ministack"
+# The same target folder as the tests above, so the worker binary is not built twice.
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" scripts/aws-e2e.sh
 
 step "fuzzing, time-capped"
 scripts/fuzz.sh "${EXIFSTRIP_FUZZ_SECONDS:-60}"
