@@ -180,7 +180,7 @@ impl Handler {
     /// # Errors
     ///
     /// The pipeline's error for the key; [`Error::Changed`] when the key kept changing for
-    /// [`SETTLE_ROUNDS`] rounds (a later delivery finishes it).
+    /// four rounds (a later delivery finishes it).
     pub async fn apply(&self, event: &ObjectEvent) -> Result<Outcome, Error> {
         let processor = self.processor(&event.bucket)?;
         let key = resolve_key(&processor, event).await?;
