@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CPU per image and cold start of exifstrip's AWS consumers next to Python + Pillow, against
-# moto on loopback. Prints a Markdown table; docs/benchmarks-aws.md records a run.
+# moto on loopback. Prints a Markdown table; docs/benchmarks.md records a run.
 #
 # Usage: scripts/bench/aws.sh [IMAGES] [COLD_STARTS]   (defaults 200 and 7)
 #
