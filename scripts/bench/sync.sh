@@ -3,7 +3,9 @@
 # ratio. The folder (at least 2,000 photos) is made by copying the valid corpus photos into
 # nested folders under bench-data/sync/ (gitignored). Each tool runs 3 times into a fresh
 # destination (exifstrip also with a fresh state folder, so it really strips every photo),
-# with the page cache warm; the median counts. A resync that finds nothing to do is timed
+# with the page cache warm and no dirty pages left from the previous run (each run starts
+# after the removal and a flush, so neither tool pays for the other's writeback); the
+# median counts. A resync that finds nothing to do is timed
 # too. Waits while the machine's load average is above 1.2, since others compile here.
 # Usage: scripts/bench/sync.sh   (EXIFSTRIP_BENCH_PHOTOS=N for another count)
 set -euo pipefail
@@ -59,9 +61,10 @@ seconds() {
 
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
-copy_once() { rm -rf "$data/copy"; seconds cp -r "$src" "$data/copy"; }
+copy_once() { rm -rf "$data/copy"; /bin/sync; seconds cp -r "$src" "$data/copy"; }
 sync_once() {
     rm -rf "$data/stripped" "$data/state"
+    /bin/sync
     seconds "$bin" sync "$src" "$data/stripped" --state-dir "$data/state"
 }
 

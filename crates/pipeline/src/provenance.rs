@@ -14,7 +14,8 @@
 //! work; losing it costs one rewrite of every file, never a wrong result. A lock file keeps
 //! two processes from writing into the same destination at once.
 //!
-//! Writes into a local destination are staged in the state folder's `staging/` and renamed
+//! Writes into a local destination are staged in the state folder's `staging/` (spread over
+//! several subfolders, so that parallel writes do not queue on one folder's lock) and renamed
 //! into place, so no partial or temporary file ever appears in the destination. When the
 //! state folder is on another filesystem (a rename cannot cross it), each write is staged
 //! in a hidden `.exifstrip-<pid>-<n>.partial` file beside its target instead; such names are

@@ -24,6 +24,9 @@ use crate::provenance::{Entry, Journal, Provenance};
 /// Bytes read from a file at a time.
 const READ_CHUNK: usize = 256 * 1024;
 
+/// How many folders staging files are spread over.
+const STAGING_FOLDERS: u64 = 16;
+
 /// Numbers the staging files of this process.
 static STAGED: AtomicU64 = AtomicU64::new(0);
 
@@ -139,6 +142,7 @@ impl LocalFolder {
         };
         let reader = Reader {
             file,
+            remaining: info.size,
             label: self.label.clone(),
             key,
             expected: info.etag.clone(),
@@ -221,14 +225,18 @@ impl LocalFolder {
         }
         let n = STAGED.fetch_add(1, Ordering::Relaxed);
         let name = format!("{STAGING_PREFIX}{}-{n}.partial", std::process::id());
-        let temp = self.staging.as_deref().unwrap_or(&dir).join(name);
+        let temp = match &self.staging {
+            // Spread over several folders: every create and rename locks its folder.
+            Some(staging) => staging.join(format!("{}", n % STAGING_FOLDERS)).join(name),
+            None => dir.join(name),
+        };
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)
             .map_err(|e| Error::io(&self.label, key, Operation::Write, e))?;
         Ok(Staged {
-            file: std::io::BufWriter::with_capacity(READ_CHUNK, file),
+            file,
             temp,
             target,
             key: key.to_owned(),
@@ -289,7 +297,8 @@ impl LocalFolder {
 /// A staging file and the place it is renamed to.
 #[derive(Debug)]
 struct Staged {
-    file: std::io::BufWriter<std::fs::File>,
+    /// Unbuffered: the pipeline hands over output in large pieces.
+    file: std::fs::File,
     temp: PathBuf,
     target: PathBuf,
     key: String,
@@ -299,15 +308,8 @@ impl Staged {
     /// Flushes the staging file and renames it into place; returns the new file's stamp.
     fn commit(self, label: &str) -> Result<String, Error> {
         let error = |e| Error::io(label, &self.key, Operation::Write, e);
-        let file = match self.file.into_inner() {
-            Ok(file) => file,
-            Err(e) => {
-                let _ = std::fs::remove_file(&self.temp);
-                return Err(error(e.into_error()));
-            }
-        };
-        let metadata = file.metadata();
-        drop(file);
+        let metadata = self.file.metadata();
+        drop(self.file);
         let renamed = std::fs::rename(&self.temp, &self.target);
         if let Err(e) = renamed {
             let _ = std::fs::remove_file(&self.temp);
@@ -374,6 +376,8 @@ impl LocalWriter {
 /// Reads a file in chunks, then checks it was not modified while being read.
 struct Reader {
     file: std::fs::File,
+    /// Bytes the listing said the file holds; sizes the buffers, never trusted.
+    remaining: u64,
     label: String,
     key: String,
     expected: Option<String>,
@@ -385,7 +389,10 @@ impl Reader {
         if self.done {
             return None;
         }
-        let mut buffer = vec![0; READ_CHUNK];
+        // One byte more than expected, so that a file read whole meets its end in the next
+        // call without another full-size buffer.
+        let want = usize::try_from(self.remaining.saturating_add(1)).unwrap_or(READ_CHUNK);
+        let mut buffer = vec![0; want.clamp(1, READ_CHUNK)];
         match self.file.read(&mut buffer) {
             Ok(0) => {
                 self.done = true;
@@ -397,6 +404,7 @@ impl Reader {
                 Some((Err(error), self))
             }
             Ok(n) => {
+                self.remaining = self.remaining.saturating_sub(n as u64);
                 buffer.truncate(n);
                 Some((Ok(buffer.into()), self))
             }
@@ -413,8 +421,10 @@ impl Reader {
 /// work: both on the same filesystem.
 fn prepare_staging(staging: &Path, root: &Path) -> bool {
     let _ = std::fs::remove_dir_all(staging);
-    if std::fs::create_dir_all(staging).is_err() {
-        return false;
+    for n in 0..STAGING_FOLDERS {
+        if std::fs::create_dir_all(staging.join(n.to_string())).is_err() {
+            return false;
+        }
     }
     #[cfg(unix)]
     {
