@@ -117,8 +117,10 @@ impl Handler {
     /// Handles the bodies of one batch of messages and returns one verdict per body, in
     /// order.
     ///
-    /// Cost: one decode per body, then per distinct key two metadata requests and, when the
-    /// destination is stale, one streaming pass over the source object.
+    /// Cost: one decode per body, then per distinct key what [`Processor::process`] costs
+    /// (two requests when the destination is up to date; when it is stale, a streaming pass
+    /// over the source object and a write), plus one metadata request after a write or a
+    /// delete (see [`Handler::apply`]).
     pub async fn handle_batch(&self, bodies: &[&str]) -> Vec<Verdict> {
         let mut verdicts = vec![Verdict::Done; bodies.len()];
         let mut latest: HashMap<(String, String), ObjectEvent> = HashMap::new();
@@ -172,10 +174,10 @@ impl Handler {
     /// Applies one event: resolves its key, then processes it until the destination matches
     /// the source as it is at the end.
     ///
-    /// Processing again after a write or a delete closes two races that a single call
-    /// leaves open when several workers share the queue: a copy of a version read just
-    /// before the source was deleted, and a delete that landed just after a newer copy. The
-    /// extra round costs two metadata requests and normally finds the key up to date.
+    /// A second look at the source after a write or a delete closes two races that a single
+    /// call leaves open when several workers share the queue: a copy of a version read just
+    /// before the source was deleted, and a delete that landed just after a newer copy. It
+    /// costs one metadata request; only when the source moved is the key processed again.
     ///
     /// # Errors
     ///
@@ -192,10 +194,16 @@ impl Handler {
             let mut first = None;
             for _ in 0..SETTLE_ROUNDS {
                 let outcome = processor.process(key, Some(&expected)).await?;
-                let settled = !matches!(outcome, Outcome::Written(_) | Outcome::Deleted);
-                let first = *first.get_or_insert(outcome);
+                let settled = match &outcome {
+                    Outcome::Written(written) => {
+                        processor.source_is(key, Some(&written.source)).await?
+                    }
+                    Outcome::Deleted => processor.source_is(key, None).await?,
+                    _ => true,
+                };
+                let first = first.get_or_insert(outcome);
                 if settled {
-                    return Ok(first);
+                    return Ok(first.clone());
                 }
             }
             Err(Error::Changed {

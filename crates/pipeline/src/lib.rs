@@ -41,7 +41,7 @@
 //!
 //! Features: `s3` (default) adds S3 and S3-compatible stores through object_store.
 //!
-//! Not done here: reading bucket notifications (issue 4's workers call
+//! Not done here: reading bucket notifications (the `exifstrip-aws` consumers call
 //! [`Processor::process`] with the event's [`SourceVersion`]), and watching buckets.
 
 #![forbid(unsafe_code)]

@@ -2,14 +2,16 @@
 
 use std::time::Instant;
 
+use bytes::Bytes;
 use exifstrip_core::{Policy, Scrubber};
 use futures::StreamExt;
+use futures::stream::BoxStream;
 
 use crate::error::{Error, Rejection};
 use crate::keys::Selector;
 use crate::provenance::Provenance;
 use crate::retry::{Backoff, retry};
-use crate::store::{ObjectInfo, Store, Writer};
+use crate::store::{ObjectInfo, Opened, Store, Writer};
 
 /// The default size limit: 256 MiB.
 pub const DEFAULT_MAX_SIZE: u64 = 256 * 1024 * 1024;
@@ -41,12 +43,12 @@ impl Default for Options {
     }
 }
 
-/// A source version named by an event (issue 4's workers pass the ETag or version id of the
+/// A source version named by an event (the AWS consumers pass the ETag or version id of the
 /// S3 notification).
 ///
 /// Processing always works from the source as it is now, so an event for an older version
-/// is harmless: it costs a metadata request and finds the destination up to date, or brings
-/// it up to the newest version.
+/// is harmless: it costs two requests and finds the destination up to date, or brings it up
+/// to the newest version.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceVersion {
     /// The ETag the event names.
@@ -56,7 +58,7 @@ pub struct SourceVersion {
 }
 
 /// What processing a key did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
     /// The stripped source was written to the destination.
@@ -73,9 +75,12 @@ pub enum Outcome {
     NotSelected,
 }
 
-/// Sizes of one written object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One written object: its sizes and the source version it was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
+    /// The source version that was read, as the provenance written with the object records
+    /// it.
+    pub source: SourceVersion,
     /// Bytes read from the source.
     pub bytes_in: u64,
     /// Bytes written to the destination.
@@ -157,8 +162,10 @@ impl Processor {
     /// of such a race starts again from the current source. `expected` is the version an
     /// event named; see [`SourceVersion`].
     ///
-    /// Cost: one metadata request per side, then one streaming pass over the source, linear
-    /// in its size, with memory bounded by a few hundred KiB (8 MiB per object on S3).
+    /// Cost: a metadata request on the destination, then one read of the source that is
+    /// conditional on its ETag, so an up-to-date key costs two requests and no body. A stale
+    /// key adds one streaming pass over the source, linear in its size, with memory bounded
+    /// by a few hundred KiB (8 MiB per object on S3), and one write.
     ///
     /// # Errors
     ///
@@ -217,6 +224,26 @@ impl Processor {
         result
     }
 
+    /// Whether the source's `key` still is `seen` (a version some processing read), or still
+    /// absent when `seen` is `None`. One metadata request, retried like [`Processor::process`].
+    ///
+    /// A worker that shares its queue with others asks this after a write or a delete: if
+    /// the source moved meanwhile, another round of processing is due.
+    ///
+    /// # Errors
+    ///
+    /// Store errors that persisted through the retries.
+    pub async fn source_is(&self, key: &str, seen: Option<&SourceVersion>) -> Result<bool, Error> {
+        let current = retry(&self.options.backoff, key, || self.source.head(key)).await?;
+        Ok(match (current, seen) {
+            (None, None) => true,
+            (Some(current), Some(seen)) => {
+                current.etag == seen.etag && current.version == seen.version
+            }
+            _ => false,
+        })
+    }
+
     /// One attempt of [`Processor::process`], without retries or logging.
     ///
     /// # Errors
@@ -230,20 +257,24 @@ impl Processor {
         if !self.options.selector.matches(key) {
             return Ok(Outcome::NotSelected);
         }
-        let source = self.source.head(key).await?;
         let existing = self.destination.existing(key).await?;
-        let ours = existing.as_ref().is_some_and(|e| e.provenance.is_some());
+        let provenance = existing.as_ref().and_then(|e| e.provenance.as_ref());
+        let ours = provenance.is_some();
+        // A destination made by these rules from a source ETag needs no new copy while the
+        // source keeps that ETag: the read below then comes back empty-handed.
+        let unless = provenance
+            .filter(|p| p.policy == self.policy_tag)
+            .and_then(|p| p.source_etag.as_deref());
 
-        let Some(source) = source else {
-            if ours {
+        let (source, chunks) = match self.source.open(key, unless).await? {
+            Opened::Object(source, chunks) => (source, chunks),
+            Opened::Unchanged => return Ok(Outcome::UpToDate),
+            Opened::Absent if ours => {
                 self.destination.delete(key).await?;
                 return Ok(Outcome::Deleted);
             }
-            return Ok(if existing.is_some() {
-                Outcome::Kept
-            } else {
-                Outcome::Absent
-            });
+            Opened::Absent if existing.is_some() => return Ok(Outcome::Kept),
+            Opened::Absent => return Ok(Outcome::Absent),
         };
         if let Some(expected) = expected
             && (expected.etag.is_some() && expected.etag != source.etag
@@ -260,15 +291,8 @@ impl Processor {
             source_version: source.version.clone(),
             policy: self.policy_tag.clone(),
         };
-        if existing
-            .as_ref()
-            .is_some_and(|e| e.provenance.as_ref() == Some(&provenance))
-        {
-            return Ok(Outcome::UpToDate);
-        }
-
         let previous = existing.as_ref().map(|e| &e.info);
-        let result = self.copy(&source, provenance, previous).await;
+        let result = self.copy(&source, chunks, provenance, previous).await;
         // A source replaced by bad input must not leave its older photo published.
         if let Err(error) = &result
             && error.rejection().is_some()
@@ -283,6 +307,7 @@ impl Processor {
     async fn copy(
         &self,
         source: &ObjectInfo,
+        mut chunks: BoxStream<'static, Result<Bytes, Error>>,
         provenance: Provenance,
         previous: Option<&ObjectInfo>,
     ) -> Result<Written, Error> {
@@ -296,7 +321,6 @@ impl Processor {
             }));
         }
 
-        let mut chunks = self.source.read(source).await?;
         let mut scrubber = Scrubber::new(self.options.policy);
         let mut out = Vec::with_capacity(2 * FLUSH_AT);
         let mut writer: Option<Writer> = None;
@@ -341,6 +365,10 @@ impl Processor {
             writer.finish().await?;
         }
         Ok(Written {
+            source: SourceVersion {
+                etag: provenance.source_etag,
+                version: provenance.source_version,
+            },
             bytes_in,
             bytes_out,
             segments_removed: report.removed_segments,

@@ -73,6 +73,16 @@ impl Listed {
     }
 }
 
+/// What [`Store::open`] found at a key.
+pub(crate) enum Opened {
+    /// No object.
+    Absent,
+    /// The object still has the ETag the caller named.
+    Unchanged,
+    /// The object as it is now, and its content in chunks.
+    Object(ObjectInfo, BoxStream<'static, Result<Bytes, Error>>),
+}
+
 /// A destination object as it stands, with the provenance this tool recorded for it.
 #[derive(Debug, Clone)]
 pub(crate) struct Existing {
@@ -170,10 +180,10 @@ impl Store {
     pub async fn get(&self, key: &str) -> Result<Option<Bytes>, Error> {
         use futures::TryStreamExt;
 
-        let Some(info) = self.head(key).await? else {
+        let Opened::Object(_, chunks) = self.open(key, None).await? else {
             return Ok(None);
         };
-        let chunks: Vec<Bytes> = self.read(&info).await?.try_collect().await?;
+        let chunks: Vec<Bytes> = chunks.try_collect().await?;
         Ok(Some(chunks.concat().into()))
     }
 
@@ -210,15 +220,23 @@ impl Store {
         }
     }
 
-    /// The content of the version `info` describes, in chunks; the stream ends with
-    /// [`Error::Changed`] if the object changed meanwhile.
-    pub(crate) async fn read(
-        &self,
-        info: &ObjectInfo,
-    ) -> Result<BoxStream<'static, Result<Bytes, Error>>, Error> {
+    /// The object at `key` as it is now, with its content, in one request: `unless`, an ETag
+    /// the caller already holds a result for, turns an object that still has it into
+    /// [`Opened::Unchanged`] without reading it. The content stream ends with
+    /// [`Error::Changed`] if the object changed while it was read.
+    pub(crate) async fn open(&self, key: &str, unless: Option<&str>) -> Result<Opened, Error> {
         match &self.backend {
-            Backend::Local(folder) => folder.read(info),
-            Backend::Object(bucket) => bucket.read(info).await,
+            Backend::Local(folder) => {
+                let Some(info) = folder.head(key)? else {
+                    return Ok(Opened::Absent);
+                };
+                if unless.is_some() && info.etag.as_deref() == unless {
+                    return Ok(Opened::Unchanged);
+                }
+                let chunks = folder.read(&info)?;
+                Ok(Opened::Object(info, chunks))
+            }
+            Backend::Object(bucket) => bucket.open(key, unless).await,
         }
     }
 

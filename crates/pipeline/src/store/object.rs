@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{
@@ -11,7 +10,7 @@ use object_store::{
     UpdateVersion, WriteMultipart,
 };
 
-use super::{Existing, Listed, ObjectInfo};
+use super::{Existing, Listed, ObjectInfo, Opened};
 use crate::error::{Error, Operation, Rejection};
 use crate::keys::is_staging_name;
 use crate::provenance::Provenance;
@@ -90,30 +89,30 @@ impl ObjectBucket {
         }
     }
 
-    pub(crate) async fn read(
-        &self,
-        info: &ObjectInfo,
-    ) -> Result<BoxStream<'static, Result<Bytes, Error>>, Error> {
-        let path = self.path(&info.key)?;
+    pub(crate) async fn open(&self, key: &str, unless: Option<&str>) -> Result<Opened, Error> {
+        let path = self.path(key)?;
         let options = GetOptions {
-            if_match: info.etag.clone(),
-            version: info.version.clone(),
+            if_none_match: unless.map(str::to_owned),
             ..GetOptions::default()
         };
-        let label = self.label.clone();
-        let key = info.key.clone();
-        let convert = move |e| match e {
-            object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. } => {
-                Error::changed(&label, &key)
-            }
-            e => Error::store(&label, &key, Operation::Read, e),
+        let result = match self.store.get_opts(&path, options).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Opened::Absent),
+            Err(object_store::Error::NotModified { .. }) => return Ok(Opened::Unchanged),
+            Err(e) => return Err(Error::store(&self.label, key, Operation::Read, e)),
         };
-        let result = self
-            .store
-            .get_opts(&path, options)
-            .await
-            .map_err(convert.clone())?;
-        Ok(result.into_stream().map_err(convert).boxed())
+        let info = ObjectInfo {
+            key: key.to_owned(),
+            size: result.meta.size,
+            etag: result.meta.e_tag.clone(),
+            version: result.meta.version.clone(),
+        };
+        let (label, owned_key) = (self.label.clone(), key.to_owned());
+        let chunks = result
+            .into_stream()
+            .map_err(move |e| Error::store(&label, &owned_key, Operation::Read, e))
+            .boxed();
+        Ok(Opened::Object(info, chunks))
     }
 
     pub(crate) async fn put(&self, key: &str, data: Bytes) -> Result<(), Error> {
