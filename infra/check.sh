@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static checks of the AWS deployment (issue 5): terraform fmt, checkov, and the access-matrix
+# Static checks of the AWS deployment: terraform fmt, checkov, and the access-matrix
 # tests. Needs python3.11 (or python3) with pip and venv; installs everything else, pinned, into
 # .venv-infra at the repository root. Safe to run again; runs from any directory.
 set -euo pipefail

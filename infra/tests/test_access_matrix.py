@@ -138,6 +138,9 @@ SQS = Table(
         "delete a message": ("sqs:DeleteMessage", False),
         "extend visibility": ("sqs:ChangeMessageVisibility", False),
         "read attributes": ("sqs:GetQueueAttributes", False),
+        # The consumers find the dead-letter queue's URL from the redrive policy's ARN, and
+        # the Lambda function its work queue's from the event source ARN.
+        "find the URL": ("sqs:GetQueueUrl", False),
         "send": ("sqs:SendMessage", False),
         "purge": ("sqs:PurgeQueue", False),
         "change attributes": ("sqs:SetQueueAttributes", False),
@@ -152,10 +155,16 @@ SQS = Table(
     allowed=frozenset(
         grants(
             WORKERS,
-            ["receive", "delete a message", "extend visibility", "read attributes"],
+            [
+                "receive",
+                "delete a message",
+                "extend visibility",
+                "read attributes",
+                "find the URL",
+            ],
             ["the work queue"],
         )
-        | grants(WORKERS, ["send", "read attributes"], ["the work DLQ"])
+        | grants(WORKERS, ["send", "read attributes", "find the URL"], ["the work DLQ"])
         | grants([d.EVENTBRIDGE.name], ["send"], ["the work queue", "the delivery DLQ"])
     ),
 )

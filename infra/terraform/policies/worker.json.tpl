@@ -26,6 +26,7 @@
         "sqs:ChangeMessageVisibility",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
         "sqs:ReceiveMessage"
       ],
       "Resource": "${queue_arn}"
@@ -33,7 +34,7 @@
     {
       "Sid": "DeadLetterPermanentFailures",
       "Effect": "Allow",
-      "Action": ["sqs:GetQueueAttributes", "sqs:SendMessage"],
+      "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
       "Resource": "${dead_letter_queue_arn}"
     },
     {
