@@ -339,14 +339,28 @@ impl Processor {
                     .map_err(|e| reject(Rejection::Jpeg(e)))?;
                 if out.len() >= FLUSH_AT {
                     bytes_out += out.len() as u64;
-                    self.write(&mut writer, key, &provenance, previous, &mut out)
-                        .await?;
+                    self.write(
+                        &mut writer,
+                        key,
+                        &provenance,
+                        previous,
+                        source.size,
+                        &mut out,
+                    )
+                    .await?;
                 }
             }
             let report = scrubber.finish().map_err(|e| reject(Rejection::Jpeg(e)))?;
             bytes_out += out.len() as u64;
-            self.write(&mut writer, key, &provenance, previous, &mut out)
-                .await?;
+            self.write(
+                &mut writer,
+                key,
+                &provenance,
+                previous,
+                source.size,
+                &mut out,
+            )
+            .await?;
             Ok(report)
         }
         .await;
@@ -382,10 +396,13 @@ impl Processor {
         key: &str,
         provenance: &Provenance,
         previous: Option<&ObjectInfo>,
+        size_hint: u64,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         if writer.is_none() {
-            let started = self.destination.writer(key, provenance.clone(), previous)?;
+            let started = self
+                .destination
+                .writer(key, provenance.clone(), previous, size_hint)?;
             *writer = Some(started);
         }
         match writer {

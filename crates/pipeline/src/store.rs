@@ -243,18 +243,24 @@ impl Store {
     /// Starts an atomic write at `key` that records `provenance`. `previous` is the
     /// destination object the write replaces (`None`: there must be none); stores with
     /// conditional writes refuse to replace anything else, with [`Error::Changed`].
+    /// `size_hint`, the most the output is expected to hold, lets a store that gathers the
+    /// output in memory allocate once.
     pub(crate) fn writer(
         &self,
         key: &str,
         provenance: Provenance,
         previous: Option<&ObjectInfo>,
+        size_hint: u64,
     ) -> Result<Writer, Error> {
         match &self.backend {
             Backend::Local(folder) => {
                 let writer = folder.writer(key, provenance, previous)?;
                 Ok(Writer::Local(writer))
             }
-            Backend::Object(bucket) => Ok(Writer::Object(bucket.writer(key, provenance, previous))),
+            Backend::Object(bucket) => {
+                let writer = bucket.writer(key, provenance, previous, size_hint);
+                Ok(Writer::Object(writer))
+            }
         }
     }
 }

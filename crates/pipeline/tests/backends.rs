@@ -350,15 +350,17 @@ fn new_bucket(endpoint: &str) -> String {
 fn s3_store(endpoint: &str, bucket: &str) -> (Store, Arc<dyn ObjectStore>) {
     let env = |name: &str| std::env::var(name).unwrap_or_else(|_| "test".into());
     let s3: Arc<dyn ObjectStore> = Arc::new(
-        object_store::aws::AmazonS3Builder::new()
-            .with_endpoint(endpoint)
-            .with_allow_http(true)
-            .with_bucket_name(bucket)
-            .with_region(env("AWS_REGION"))
-            .with_access_key_id(env("AWS_ACCESS_KEY_ID"))
-            .with_secret_access_key(env("AWS_SECRET_ACCESS_KEY"))
-            .build()
-            .unwrap(),
+        exifstrip_pipeline::s3_settings(
+            object_store::aws::AmazonS3Builder::new()
+                .with_endpoint(endpoint)
+                .with_allow_http(true)
+                .with_bucket_name(bucket)
+                .with_region(env("AWS_REGION"))
+                .with_access_key_id(env("AWS_ACCESS_KEY_ID"))
+                .with_secret_access_key(env("AWS_SECRET_ACCESS_KEY")),
+        )
+        .build()
+        .unwrap(),
     );
     let store = Store::from_object_store(Arc::clone(&s3), &format!("s3://{bucket}"));
     (store, s3)

@@ -137,6 +137,7 @@ impl ObjectBucket {
         key: &str,
         provenance: Provenance,
         previous: Option<&ObjectInfo>,
+        size_hint: u64,
     ) -> ObjectWriter {
         let mode = match previous {
             Some(info) => PutMode::Update(UpdateVersion {
@@ -151,7 +152,11 @@ impl ObjectBucket {
             key: key.to_owned(),
             provenance,
             mode,
-            buffer: Vec::new(),
+            // Room for the whole output when it goes in one PUT; a larger one is sent in parts
+            // and never grows this buffer much past a part.
+            buffer: Vec::with_capacity(
+                usize::try_from(size_hint).map_or(PART_SIZE, |size| size.min(PART_SIZE)),
+            ),
             upload: None,
         }
     }
