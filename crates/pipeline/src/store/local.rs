@@ -454,7 +454,10 @@ fn walk(root: &Path, label: &str, prefix: &str) -> Result<Vec<Listed>, Error> {
     match std::fs::symlink_metadata(&start) {
         Ok(metadata) if metadata.is_dir() => {}
         Ok(_) => return Ok(Vec::new()),
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        // `a.jpg/` where `a.jpg` is a file: a folder that is not there.
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(Vec::new());
+        }
         Err(e) => return Err(Error::io(label, prefix, Operation::List, e)),
     }
 
