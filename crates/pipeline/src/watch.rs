@@ -264,10 +264,10 @@ impl State {
         }
         let now = Instant::now();
         let limit = self.options.sync.concurrency.max(1);
-        let due = |map: &HashMap<String, Instant>, busy: &HashSet<String>| {
+        let due = |map: &HashMap<String, Instant>| {
             let mut due: Vec<String> = map
                 .iter()
-                .filter(|(key, at)| **at <= now && !busy.contains(*key))
+                .filter(|(_, at)| **at <= now)
                 .map(|(key, _)| key.clone())
                 .collect();
             due.sort();
@@ -281,13 +281,33 @@ impl State {
             self.spawn_rescan(String::new());
             return;
         }
-        for prefix in due(&self.rescans, &self.busy) {
+        // No key is worked on by two tasks at once: work waits for work in flight that
+        // overlaps it, and a folder that is due holds back new work inside it until it starts.
+        let mut held: Vec<String> = Vec::new();
+        for prefix in due(&self.rescans) {
+            if self
+                .busy
+                .iter()
+                .chain(&held)
+                .any(|other| overlaps(&prefix, other))
+            {
+                held.push(prefix);
+                continue;
+            }
             self.rescans.remove(&prefix);
             self.spawn_rescan(prefix);
         }
-        for key in due(&self.pending, &self.busy) {
+        for key in due(&self.pending) {
             if self.tasks.len() >= limit {
                 break;
+            }
+            if self
+                .busy
+                .iter()
+                .chain(&held)
+                .any(|other| overlaps(&key, other))
+            {
+                continue;
             }
             self.pending.remove(&key);
             self.busy.insert(key.clone());
@@ -386,10 +406,37 @@ impl State {
     }
 }
 
+/// Whether work on `a` and on `b` (keys, or folders ending in `/`) can touch the same key.
+/// The whole-folder sync (`""`) overlaps nothing, so that a long first sync does not hold up
+/// photos arriving meanwhile; its conditional writes keep the two apart.
+fn overlaps(a: &str, b: &str) -> bool {
+    let inside = |key: &str, folder: &str| folder.ends_with('/') && key.starts_with(folder);
+    !a.is_empty() && !b.is_empty() && (a == b || inside(a, b) || inside(b, a))
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         // Pending work that waits for a busy key is retried at least every SHORT_SETTLE.
         Some(at) => tokio::time::sleep_until(at.max(Instant::now() + SHORT_SETTLE)).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overlaps;
+
+    #[test]
+    fn work_overlaps_on_the_same_key_or_inside_a_folder() {
+        assert!(overlaps("a/b.jpg", "a/b.jpg"));
+        assert!(overlaps("a/b.jpg", "a/"));
+        assert!(overlaps("a/", "a/b/c.jpg"));
+        assert!(overlaps("a/", "a/b/"));
+        assert!(!overlaps("a/b.jpg", "a/b.jpg.bak"));
+        assert!(!overlaps("a/b.jpg", "a/b.jpg/"));
+        assert!(!overlaps("ab/c.jpg", "a/"));
+        assert!(!overlaps("a/b.jpg", "b/"));
+        assert!(!overlaps("", "a/b.jpg"));
+        assert!(!overlaps("a/", ""));
     }
 }
