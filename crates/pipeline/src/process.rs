@@ -324,6 +324,12 @@ impl Processor {
         let mut scrubber = Scrubber::new(self.options.policy);
         let mut out = Vec::with_capacity(2 * FLUSH_AT);
         let mut writer: Option<Writer> = None;
+        let target = Target {
+            key,
+            provenance: &provenance,
+            previous,
+            size_hint: source.size,
+        };
         let mut bytes_in = 0_u64;
         let mut bytes_out = 0_u64;
         let pumped = async {
@@ -339,28 +345,12 @@ impl Processor {
                     .map_err(|e| reject(Rejection::Jpeg(e)))?;
                 if out.len() >= FLUSH_AT {
                     bytes_out += out.len() as u64;
-                    self.write(
-                        &mut writer,
-                        key,
-                        &provenance,
-                        previous,
-                        source.size,
-                        &mut out,
-                    )
-                    .await?;
+                    self.write(&mut writer, &target, &mut out).await?;
                 }
             }
             let report = scrubber.finish().map_err(|e| reject(Rejection::Jpeg(e)))?;
             bytes_out += out.len() as u64;
-            self.write(
-                &mut writer,
-                key,
-                &provenance,
-                previous,
-                source.size,
-                &mut out,
-            )
-            .await?;
+            self.write(&mut writer, &target, &mut out).await?;
             Ok(report)
         }
         .await;
@@ -389,20 +379,20 @@ impl Processor {
         })
     }
 
-    /// Hands `out` to the destination, starting the write on first use.
+    /// Hands `out` to the destination, starting the write to `target` on first use.
     async fn write(
         &self,
         writer: &mut Option<Writer>,
-        key: &str,
-        provenance: &Provenance,
-        previous: Option<&ObjectInfo>,
-        size_hint: u64,
+        target: &Target<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         if writer.is_none() {
-            let started = self
-                .destination
-                .writer(key, provenance.clone(), previous, size_hint)?;
+            let started = self.destination.writer(
+                target.key,
+                target.provenance.clone(),
+                target.previous,
+                target.size_hint,
+            )?;
             *writer = Some(started);
         }
         match writer {
@@ -410,4 +400,13 @@ impl Processor {
             None => Ok(()),
         }
     }
+}
+
+/// Where a copy goes: the destination key, the provenance it records, the object it may
+/// replace, and the most it is expected to hold.
+struct Target<'a> {
+    key: &'a str,
+    provenance: &'a Provenance,
+    previous: Option<&'a ObjectInfo>,
+    size_hint: u64,
 }
