@@ -14,7 +14,6 @@ root=$(pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/aws}
 moto_version=5.2.5
 ministack_version=1.5.33
-cargo_lambda_version=1.9.2
 
 venv() { # venv DIR PIN: a virtual environment holding PIN, installed once
     local dir=$1 pin=$2
@@ -26,13 +25,11 @@ venv() { # venv DIR PIN: a virtual environment holding PIN, installed once
 }
 venv .venv-moto "moto[server]==$moto_version"
 venv .venv-ministack "ministack==$ministack_version"
-venv .venv-lambda "cargo-lambda==$cargo_lambda_version"
 
 echo "== building exifstrip and the Lambda zip (x86_64)"
 # A debug worker shares its dependencies with the test build; the zip is what gets deployed.
 cargo build -p exifstrip-cli
-PATH="$root/.venv-lambda/bin:$PATH" cargo lambda build --release --output-format zip \
-    -p exifstrip-lambda
+scripts/lambda-zip.sh
 export EXIFSTRIP_BIN=$CARGO_TARGET_DIR/debug/exifstrip
 export EXIFSTRIP_LAMBDA_ZIP=$CARGO_TARGET_DIR/lambda/exifstrip-lambda/bootstrap.zip
 test -s "$EXIFSTRIP_LAMBDA_ZIP"

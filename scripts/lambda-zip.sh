@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the Lambda deployment zip for the provided.al2023 runtime:
+# target/lambda/exifstrip-lambda/bootstrap.zip (what infra/terraform deploys by default).
+# cargo-lambda comes from PyPI, pinned, into .venv-lambda/ on first use.
+#
+# Usage: scripts/lambda-zip.sh [--arm64]   (x86_64 unless --arm64; the Terraform variable
+#        `architecture` must match)
+# Environment: CARGO_TARGET_DIR moves the output with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+pin=cargo-lambda==1.9.2
+venv=.venv-lambda
+if [[ $(cat "$venv/.pinned" 2>/dev/null) != "$pin" ]]; then
+    echo "lambda-zip: installing $pin into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$pin"
+    echo "$pin" >"$venv/.pinned"
+fi
+
+PATH="$root/$venv/bin:$PATH" cargo lambda build --release --output-format zip \
+    -p exifstrip-lambda "$@"
+zip=${CARGO_TARGET_DIR:-$root/target}/lambda/exifstrip-lambda/bootstrap.zip
+test -s "$zip" || { echo "lambda-zip: $zip was not produced" >&2; exit 1; }
+echo "lambda-zip: $zip" >&2
