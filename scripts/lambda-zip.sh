@@ -19,7 +19,8 @@ if [[ $(cat "$venv/.pinned" 2>/dev/null) != "$pin" ]]; then
     echo "$pin" >"$venv/.pinned"
 fi
 
-PATH="$root/$venv/bin:$PATH" cargo lambda build --release --output-format zip \
+# The `lambda` profile is the release profile without debug information (Cargo.toml).
+PATH="$root/$venv/bin:$PATH" cargo lambda build --profile lambda --output-format zip \
     -p exifstrip-lambda "$@"
 zip=${CARGO_TARGET_DIR:-$root/target}/lambda/exifstrip-lambda/bootstrap.zip
 test -s "$zip" || { echo "lambda-zip: $zip was not produced" >&2; exit 1; }

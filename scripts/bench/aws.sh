@@ -41,12 +41,19 @@ pin() { # pin DIR PACKAGE...
 pin .venv-moto "moto[server]==5.2.5"
 pin .venv-ministack ministack==1.5.33
 pin .venv-bench pillow==13.0.0 boto3==1.44.8
-pin .venv-lambda cargo-lambda==1.9.2
+
+scratch=$(mktemp -d)
+server=""
+trap 'kill $server 2>/dev/null || true; rm -rf "$scratch"' EXIT
 
 cargo build --release -p exifstrip-cli
-PATH="$root/.venv-lambda/bin:$PATH" cargo lambda build --release -p exifstrip-lambda
 export WORKER_BIN=${EXIFSTRIP_BENCH_WORKER:-$CARGO_TARGET_DIR/release/exifstrip}
-export LAMBDA_BIN=$CARGO_TARGET_DIR/lambda/exifstrip-lambda/bootstrap
+# The function is measured as deployed: the bootstrap inside the zip.
+scripts/lambda-zip.sh
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("bootstrap", sys.argv[2])' \
+    "$CARGO_TARGET_DIR/lambda/exifstrip-lambda/bootstrap.zip" "$scratch"
+chmod +x "$scratch/bootstrap"
+export LAMBDA_BIN=$scratch/bootstrap
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -76,9 +83,6 @@ start_emulator() {
     exit 1
 }
 
-scratch=$(mktemp -d)
-server=""
-trap 'kill $server 2>/dev/null || true; rm -rf "$scratch"' EXIT
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export CORPUS=${EXIFSTRIP_CORPUS:-$root/../shared/corpus/exif-samples/jpg}
