@@ -128,13 +128,10 @@ impl Location {
             .iter()
             .filter_map(|name| std::env::var(name).ok())
             .any(|url| url.starts_with("http://"));
+        // `from_env` reads the rest, `AWS_REGION` over `AWS_DEFAULT_REGION` included.
         let builder = AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .with_allow_http(plain_http);
-        let builder = match std::env::var("AWS_REGION") {
-            Ok(region) => builder.with_region(region),
-            Err(_) => builder,
-        };
         let s3 = s3_settings(builder)
             .build()
             .map_err(|e| config(e.to_string()))?;

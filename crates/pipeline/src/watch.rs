@@ -285,12 +285,7 @@ impl State {
         // overlaps it, and a folder that is due holds back new work inside it until it starts.
         let mut held: Vec<String> = Vec::new();
         for prefix in due(&self.rescans) {
-            if self
-                .busy
-                .iter()
-                .chain(&held)
-                .any(|other| overlaps(&prefix, other))
-            {
+            if blocked(&prefix, &self.busy, &held) {
                 held.push(prefix);
                 continue;
             }
@@ -301,12 +296,7 @@ impl State {
             if self.tasks.len() >= limit {
                 break;
             }
-            if self
-                .busy
-                .iter()
-                .chain(&held)
-                .any(|other| overlaps(&key, other))
-            {
+            if blocked(&key, &self.busy, &held) {
                 continue;
             }
             self.pending.remove(&key);
@@ -412,6 +402,11 @@ impl State {
 fn overlaps(a: &str, b: &str) -> bool {
     let inside = |key: &str, folder: &str| folder.ends_with('/') && key.starts_with(folder);
     !a.is_empty() && !b.is_empty() && (a == b || inside(a, b) || inside(b, a))
+}
+
+/// Whether work on `item` must wait: it overlaps work in flight or a folder held back.
+fn blocked(item: &str, busy: &HashSet<String>, held: &[String]) -> bool {
+    busy.iter().chain(held).any(|other| overlaps(item, other))
 }
 
 async fn sleep_until(at: Option<Instant>) {
