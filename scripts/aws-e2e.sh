@@ -15,16 +15,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/aws}
 moto_version=5.2.5
 ministack_version=1.5.33
 
-venv() { # venv DIR PIN: a virtual environment holding PIN, installed once
-    local dir=$1 pin=$2
-    if [[ $(cat "$dir/.pinned" 2>/dev/null) != "$pin" ]]; then
-        python3 -m venv "$dir"
-        "$dir/bin/python" -m pip install -q --disable-pip-version-check "$pin"
-        echo "$pin" >"$dir/.pinned"
-    fi
-}
-venv .venv-moto "moto[server]==$moto_version"
-venv .venv-ministack "ministack==$ministack_version"
+source scripts/pin-venv.sh
+pin_venv .venv-moto "moto[server]==$moto_version"
+pin_venv .venv-ministack "ministack==$ministack_version"
 
 echo "== building exifstrip and the Lambda zip (x86_64)"
 # A debug worker shares its dependencies with the test build; the zip is what gets deployed.

@@ -10,17 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-pin=cargo-lambda==1.9.2
-venv=.venv-lambda
-if [[ $(cat "$venv/.pinned" 2>/dev/null) != "$pin" ]]; then
-    echo "lambda-zip: installing $pin into $venv" >&2
-    python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$pin"
-    echo "$pin" >"$venv/.pinned"
-fi
+source scripts/pin-venv.sh
+pin_venv .venv-lambda cargo-lambda==1.9.2
 
 # The `lambda` profile is the release profile without debug information (Cargo.toml).
-PATH="$root/$venv/bin:$PATH" cargo lambda build --profile lambda --output-format zip \
+PATH="$root/.venv-lambda/bin:$PATH" cargo lambda build --profile lambda --output-format zip \
     -p exifstrip-lambda "$@"
 zip=${CARGO_TARGET_DIR:-$root/target}/lambda/exifstrip-lambda/bootstrap.zip
 test -s "$zip" || { echo "lambda-zip: $zip was not produced" >&2; exit 1; }

@@ -19,7 +19,8 @@
 #
 # Cold start: a stand-in for the Lambda runtime API on loopback serves one EventBridge event;
 # the time from spawning the function's process to its response for that event (one photo
-# downloaded, stripped and uploaded through the emulator) is measured, COLD_STARTS times, median kept.
+# downloaded, stripped and uploaded through the emulator) is measured, COLD_STARTS times,
+# median kept.
 # The file cache is warm, as on a reused Lambda host; Lambda's own sandbox setup is excluded
 # for both.
 set -euo pipefail
@@ -29,18 +30,10 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/aws}
 images=${1:-200}
 colds=${2:-7}
 
-pin() { # pin DIR PACKAGE...
-    local dir=$1
-    shift
-    if [[ $(cat "$dir/.pinned" 2>/dev/null) != "$*" ]]; then
-        python3 -m venv "$dir"
-        "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
-        echo "$*" >"$dir/.pinned"
-    fi
-}
-pin .venv-moto "moto[server]==5.2.5"
-pin .venv-ministack ministack==1.5.33
-pin .venv-bench pillow==13.0.0 boto3==1.44.8
+source scripts/pin-venv.sh
+pin_venv .venv-moto "moto[server]==5.2.5"
+pin_venv .venv-ministack ministack==1.5.33
+pin_venv .venv-bench pillow==13.0.0 boto3==1.44.8
 
 scratch=$(mktemp -d)
 server=""
