@@ -16,9 +16,6 @@ use crate::store::{ObjectInfo, Opened, Store, Writer};
 /// The default size limit: 256 MiB.
 pub const DEFAULT_MAX_SIZE: u64 = 256 * 1024 * 1024;
 
-/// Output bytes gathered before they are handed to the destination.
-const FLUSH_AT: usize = 256 * 1024;
-
 /// How objects are processed.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -322,13 +319,16 @@ impl Processor {
         }
 
         let mut scrubber = Scrubber::new(self.options.policy);
-        let mut out = Vec::with_capacity(2 * FLUSH_AT);
+        // Stripping only removes bytes, so the output fits in the source's size; a batch can
+        // overshoot by up to one input chunk.
+        let batch = self.destination.batch();
+        let room = usize::try_from(source.size).map_or(2 * batch, |size| size.min(2 * batch));
+        let mut out = Vec::with_capacity(room);
         let mut writer: Option<Writer> = None;
         let target = Target {
             key,
             provenance: &provenance,
             previous,
-            size_hint: source.size,
         };
         let mut bytes_in = 0_u64;
         let mut bytes_out = 0_u64;
@@ -343,9 +343,10 @@ impl Processor {
                 scrubber
                     .push(&chunk, &mut out)
                     .map_err(|e| reject(Rejection::Jpeg(e)))?;
-                if out.len() >= FLUSH_AT {
+                if out.len() >= batch {
                     bytes_out += out.len() as u64;
                     self.write(&mut writer, &target, &mut out).await?;
+                    out.reserve(batch);
                 }
             }
             let report = scrubber.finish().map_err(|e| reject(Rejection::Jpeg(e)))?;
@@ -387,12 +388,9 @@ impl Processor {
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         if writer.is_none() {
-            let started = self.destination.writer(
-                target.key,
-                target.provenance.clone(),
-                target.previous,
-                target.size_hint,
-            )?;
+            let started =
+                self.destination
+                    .writer(target.key, target.provenance.clone(), target.previous)?;
             *writer = Some(started);
         }
         match writer {
@@ -402,11 +400,10 @@ impl Processor {
     }
 }
 
-/// Where a copy goes: the destination key, the provenance it records, the object it may
-/// replace, and the most it is expected to hold.
+/// Where a copy goes: the destination key, the provenance it records, and the object it may
+/// replace.
 struct Target<'a> {
     key: &'a str,
     provenance: &'a Provenance,
     previous: Option<&'a ObjectInfo>,
-    size_hint: u64,
 }

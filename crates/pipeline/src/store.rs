@@ -243,24 +243,28 @@ impl Store {
     /// Starts an atomic write at `key` that records `provenance`. `previous` is the
     /// destination object the write replaces (`None`: there must be none); stores with
     /// conditional writes refuse to replace anything else, with [`Error::Changed`].
-    /// `size_hint`, the most the output is expected to hold, lets a store that gathers the
-    /// output in memory allocate once.
     pub(crate) fn writer(
         &self,
         key: &str,
         provenance: Provenance,
         previous: Option<&ObjectInfo>,
-        size_hint: u64,
     ) -> Result<Writer, Error> {
         match &self.backend {
             Backend::Local(folder) => {
                 let writer = folder.writer(key, provenance, previous)?;
                 Ok(Writer::Local(writer))
             }
-            Backend::Object(bucket) => {
-                let writer = bucket.writer(key, provenance, previous, size_hint);
-                Ok(Writer::Object(writer))
-            }
+            Backend::Object(bucket) => Ok(Writer::Object(bucket.writer(key, provenance, previous))),
+        }
+    }
+
+    /// How many output bytes to gather before handing them to [`Writer::write`]: a file
+    /// takes them in blocks; a bucket takes an object sent in one request whole, without
+    /// copying it, and a larger one by the part.
+    pub(crate) fn batch(&self) -> usize {
+        match &self.backend {
+            Backend::Local(_) => local::BLOCK,
+            Backend::Object(_) => object::PART_SIZE,
         }
     }
 }
@@ -273,7 +277,8 @@ pub(crate) enum Writer {
 }
 
 impl Writer {
-    /// Appends `data`, consuming it.
+    /// Appends `data`, leaving it empty; the first batch of a bucket write is taken over
+    /// without a copy and `data` comes back without capacity.
     pub(crate) async fn write(&mut self, data: &mut Vec<u8>) -> Result<(), Error> {
         match self {
             Self::Local(writer) => writer.write(data),

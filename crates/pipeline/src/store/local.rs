@@ -24,6 +24,9 @@ use crate::provenance::{Entry, Journal, Provenance};
 /// Bytes read from a file at a time.
 const READ_CHUNK: usize = 256 * 1024;
 
+/// Output bytes gathered before they are written to a staging file.
+pub(super) const BLOCK: usize = 256 * 1024;
+
 /// How many folders staging files are spread over.
 const STAGING_FOLDERS: u64 = 16;
 

@@ -16,7 +16,7 @@ use crate::keys::is_staging_name;
 use crate::provenance::Provenance;
 
 /// Outputs up to this size are sent in one conditional PUT; larger ones in parts of this size.
-const PART_SIZE: usize = 8 * 1024 * 1024;
+pub(super) const PART_SIZE: usize = 8 * 1024 * 1024;
 
 /// Parts uploaded at once for one large object.
 const PARTS_IN_FLIGHT: usize = 2;
@@ -137,7 +137,6 @@ impl ObjectBucket {
         key: &str,
         provenance: Provenance,
         previous: Option<&ObjectInfo>,
-        size_hint: u64,
     ) -> ObjectWriter {
         let mode = match previous {
             Some(info) => PutMode::Update(UpdateVersion {
@@ -152,11 +151,7 @@ impl ObjectBucket {
             key: key.to_owned(),
             provenance,
             mode,
-            // Room for the whole output when it goes in one PUT; a larger one is sent in parts
-            // and never grows this buffer much past a part.
-            buffer: Vec::with_capacity(
-                usize::try_from(size_hint).map_or(PART_SIZE, |size| size.min(PART_SIZE)),
-            ),
+            buffer: Vec::new(),
             upload: None,
         }
     }
@@ -209,7 +204,12 @@ impl ObjectWriter {
                 .await
                 .map_err(|e| self.error(e));
         }
-        self.buffer.append(data);
+        if self.buffer.is_empty() {
+            // The caller gathered the output in a buffer of its own: take it over.
+            std::mem::swap(&mut self.buffer, data);
+        } else {
+            self.buffer.append(data);
+        }
         if self.buffer.len() <= PART_SIZE {
             return Ok(());
         }
