@@ -445,7 +445,7 @@ impl Scrubber {
     ) -> Result<usize, Error> {
         let run = i;
         loop {
-            let Some(found) = input.get(i..).and_then(|rest| memchr(0xFF, rest)) else {
+            let Some(found) = input.get(i..).and_then(next_unstuffed_ff) else {
                 out.extend_from_slice(input.get(run..).unwrap_or_default());
                 return Ok(input.len());
             };
@@ -610,5 +610,74 @@ fn fill_run(offset: u64) -> Error {
     Error::FillRun {
         offset,
         limit: MAX_FILL_RUN,
+    }
+}
+
+/// The index of the first `FF` in entropy-coded `data` that is not a stuffed byte (`FF 00`):
+/// the start of a marker or of fill bytes, or an `FF` at the end whose successor is still to
+/// come.
+///
+/// Stuffed bytes are nearly every `FF` in entropy-coded data, about one byte in 200, and
+/// stopping at each of them costs more than copying the data. Blocks are instead checked
+/// whole, every byte against its successor, which compiles to a few vector instructions per
+/// block; only a block with a hit is searched byte by byte.
+fn next_unstuffed_ff(data: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 32;
+    let mut start = 0;
+    while let (Some(block), Some(next)) = (
+        data.get(start..start + BLOCK),
+        data.get(start + 1..start + BLOCK + 1),
+    ) {
+        // Without branches, so that the block is compared at once.
+        let hits = block.iter().zip(next).fold(0_u8, |hits, (&byte, &after)| {
+            hits | (u8::from(byte == 0xFF) & u8::from(after != 0))
+        });
+        if hits != 0 {
+            break;
+        }
+        start += BLOCK;
+    }
+    let mut i = start;
+    loop {
+        let ff = i + memchr(0xFF, data.get(i..)?)?;
+        if data.get(ff + 1) != Some(&0x00) {
+            return Some(ff);
+        }
+        i = ff + 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::next_unstuffed_ff;
+
+    /// The same search, one byte at a time.
+    fn reference(data: &[u8]) -> Option<usize> {
+        (0..data.len()).find(|&i| data.get(i) == Some(&0xFF) && data.get(i + 1) != Some(&0x00))
+    }
+
+    fn entropy_like() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![Just(0xFF_u8), Just(0x00), Just(0xD3), any::<u8>()];
+        proptest::collection::vec(byte, 0..200)
+    }
+
+    proptest! {
+        #[test]
+        fn finds_what_a_byte_by_byte_search_finds(data in entropy_like()) {
+            prop_assert_eq!(next_unstuffed_ff(&data), reference(&data));
+        }
+
+        #[test]
+        fn skips_long_runs_of_stuffed_bytes(prefix in 0_usize..100, pairs in 0_usize..100,
+                                            tail in entropy_like()) {
+            let mut data = vec![0x12; prefix];
+            for _ in 0..pairs {
+                data.extend_from_slice(&[0xFF, 0x00]);
+            }
+            data.extend_from_slice(&tail);
+            prop_assert_eq!(next_unstuffed_ff(&data), reference(&data));
+        }
     }
 }
