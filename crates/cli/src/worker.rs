@@ -53,6 +53,12 @@ pub struct Args {
     #[arg(short, long, value_name = "N", default_value_t = 8)]
     jobs: usize,
 
+    /// Threads that run the work. One spends the least CPU per photo, as the work is mostly
+    /// waiting on the network; more help only a worker that keeps a whole core busy.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: u16,
+
     /// Long-poll wait in seconds (at most 20).
     #[arg(long, value_name = "SECONDS", default_value_t = 20)]
     wait_seconds: u64,
@@ -103,10 +109,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         wait: Duration::from_secs(args.wait_seconds.min(20)),
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = match args.threads {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        threads => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(threads.into());
+            builder
+        }
+    }
+    .enable_all()
+    .build()
+    .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let client = client_from_env().await;
         let queue = Queue::open(client, &args.queue_url, args.dead_letter_queue_url.clone())
@@ -124,6 +137,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             destination = %dest,
             allow_source_bucket = args.allow_source_bucket.as_deref(),
             jobs,
+            threads = args.threads,
             visibility_s = queue.visibility().as_secs(),
             "worker started"
         );

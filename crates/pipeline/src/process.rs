@@ -323,7 +323,7 @@ impl Processor {
         // overshoot by up to one input chunk.
         let batch = self.destination.batch();
         let room = usize::try_from(source.size).map_or(2 * batch, |size| size.min(2 * batch));
-        let mut out = Vec::with_capacity(room);
+        let mut out = self.destination.buffer(room);
         let mut writer: Option<Writer> = None;
         let target = Target {
             key,

@@ -258,6 +258,14 @@ impl Store {
         }
     }
 
+    /// An empty buffer to gather an output of about `room` bytes in, for [`Writer::write`].
+    pub(crate) fn buffer(&self, room: usize) -> Vec<u8> {
+        match &self.backend {
+            Backend::Local(_) => Vec::with_capacity(room),
+            Backend::Object(bucket) => bucket.buffer(room),
+        }
+    }
+
     /// How many output bytes to gather before handing them to [`Writer::write`]: a file
     /// takes them in blocks; a bucket takes an object sent in one request whole, without
     /// copying it, and a larger one by the part.

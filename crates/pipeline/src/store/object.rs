@@ -1,6 +1,6 @@
 //! Memory and S3-compatible buckets, through object_store.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -21,10 +21,14 @@ pub(super) const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploaded at once for one large object.
 const PARTS_IN_FLIGHT: usize = 2;
 
+/// The most memory kept in spare output buffers.
+const SPARE_BYTES: usize = 32 * 1024 * 1024;
+
 #[derive(Debug)]
 pub(crate) struct ObjectBucket {
     store: Arc<dyn ObjectStore>,
     label: String,
+    spares: Arc<Mutex<Spares>>,
 }
 
 impl ObjectBucket {
@@ -32,6 +36,20 @@ impl ObjectBucket {
         Self {
             store,
             label: label.to_owned(),
+            spares: Arc::default(),
+        }
+    }
+
+    /// An empty buffer for an output of about `room` bytes, one a finished write left
+    /// behind when there is one.
+    pub(crate) fn buffer(&self, room: usize) -> Vec<u8> {
+        let spare = lock(&self.spares).take();
+        match spare {
+            Some(mut buffer) => {
+                buffer.reserve(room);
+                buffer
+            }
+            None => Vec::with_capacity(room),
         }
     }
 
@@ -147,6 +165,7 @@ impl ObjectBucket {
         };
         ObjectWriter {
             store: Arc::clone(&self.store),
+            spares: Arc::clone(&self.spares),
             label: self.label.clone(),
             key: key.to_owned(),
             provenance,
@@ -175,6 +194,7 @@ impl ObjectBucket {
 /// write still skips up-to-date objects.
 pub(crate) struct ObjectWriter {
     store: Arc<dyn ObjectStore>,
+    spares: Arc<Mutex<Spares>>,
     label: String,
     key: String,
     provenance: Provenance,
@@ -241,8 +261,17 @@ impl ObjectWriter {
                 attributes: self.provenance.to_attributes(),
                 ..PutOptions::default()
             };
-            let payload = Bytes::from(self.buffer).into();
-            self.store.put_opts(&path, payload, options).await
+            let output = Bytes::from(self.buffer);
+            let result = self
+                .store
+                .put_opts(&path, output.clone().into(), options)
+                .await;
+            // Sent: the buffer is ours alone again unless a client still holds the request.
+            if let Ok(mut buffer) = output.try_into_mut() {
+                buffer.clear();
+                lock(&self.spares).keep(buffer.into());
+            }
+            result
         };
         match result {
             Ok(_) => Ok(()),
@@ -268,4 +297,34 @@ impl ObjectWriter {
     fn error(&self, e: object_store::Error) -> Error {
         Error::store(&self.label, &self.key, Operation::Write, e)
     }
+}
+
+/// Output buffers of finished writes, kept for the next ones. Photos need buffers of about
+/// their own size, a few megabytes each, which the system allocator hands back to the kernel
+/// when they are freed; a fresh one then costs a page fault for every 4 KiB written into it.
+#[derive(Debug, Default)]
+struct Spares {
+    buffers: Vec<Vec<u8>>,
+    /// The capacity of `buffers`, together.
+    bytes: usize,
+}
+
+impl Spares {
+    fn take(&mut self) -> Option<Vec<u8>> {
+        let buffer = self.buffers.pop()?;
+        self.bytes -= buffer.capacity();
+        Some(buffer)
+    }
+
+    fn keep(&mut self, buffer: Vec<u8>) {
+        if self.bytes + buffer.capacity() <= SPARE_BYTES {
+            self.bytes += buffer.capacity();
+            self.buffers.push(buffer);
+        }
+    }
+}
+
+/// The spare buffers: a panic elsewhere cannot leave them in a harmful state.
+fn lock(spares: &Mutex<Spares>) -> std::sync::MutexGuard<'_, Spares> {
+    spares.lock().unwrap_or_else(PoisonError::into_inner)
 }
