@@ -32,7 +32,10 @@ struct Function {
     dead_letter: OnceCell<Option<Queue>>,
 }
 
-#[tokio::main]
+// One thread: a function handles one batch at a time, its photos concurrently, and waits on
+// the network far more than it computes; a single-threaded runtime spends no CPU handing
+// tasks between threads.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let function = match setup() {
