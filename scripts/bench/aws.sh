@@ -31,6 +31,7 @@ images=${1:-200}
 colds=${2:-7}
 
 source scripts/pin-venv.sh
+source scripts/bench/emulators.sh
 pin_venv .venv-moto "moto[server]==5.2.5"
 pin_venv .venv-ministack ministack==1.5.33
 pin_venv .venv-bench pillow==13.0.0 boto3==1.44.8
@@ -48,34 +49,6 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("bootstrap
 chmod +x "$scratch/bootstrap"
 export LAMBDA_BIN=$scratch/bootstrap
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_emulator NAME PORT: starts it in the background on loopback, sets $server and waits
-# until it answers.
-start_emulator() {
-    local health
-    case $1 in
-    moto)
-        .venv-moto/bin/moto_server -H 127.0.0.1 -p "$2" >/dev/null 2>&1 &
-        health=/moto-api/
-        ;;
-    ministack)
-        (cd "$scratch" && BIND_HOST=127.0.0.1 GATEWAY_PORT=$2 exec "$root/.venv-ministack/bin/ministack") \
-            >/dev/null 2>&1 &
-        health=/_ministack/health
-        ;;
-    esac
-    server=$!
-    for _ in $(seq 120); do
-        curl -fs -o /dev/null "http://127.0.0.1:$2$health" && return
-        sleep 0.5
-    done
-    echo "aws.sh: $1 did not answer on port $2" >&2
-    exit 1
-}
-
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export CORPUS=${EXIFSTRIP_CORPUS:-$root/../shared/corpus/exif-samples/jpg}
@@ -86,7 +59,7 @@ echo "| emulator | photos | measure | exifstrip | Python + Pillow | ratio |"
 echo "|---|---|---|---|---|---|"
 for emulator in ${EXIFSTRIP_BENCH_EMULATORS:-moto ministack}; do
     port=$(free_port)
-    start_emulator "$emulator" "$port"
+    start_emulator "$emulator" "$port" "$scratch"
     EMULATOR=$emulator AWS_ENDPOINT_URL=http://127.0.0.1:$port "$PYTHON" scripts/bench/consumers.py
     kill "$server"
     wait "$server" 2>/dev/null || true

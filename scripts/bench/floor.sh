@@ -15,16 +15,13 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 rounds=${1:-50}
 source scripts/pin-venv.sh
+source scripts/bench/emulators.sh
 pin_venv .venv-moto "moto[server]==5.2.5"
 corpus=${EXIFSTRIP_CORPUS:-$root/../shared/corpus/exif-samples/jpg}
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-.venv-moto/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-server=$!
+server=""
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 120); do
-    curl -fs -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
-    sleep 0.5
-done
+port=$(free_port)
+start_emulator moto "$port"
 python3 - "http://127.0.0.1:$port" "$corpus" "$rounds" <<'PY'
 import os, pathlib, subprocess, sys
 endpoint, corpus, rounds = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3])
