@@ -4,14 +4,12 @@
 # Lambda zip, starts both emulators on free loopback ports, runs crates/aws's tests against
 # them and always stops the emulators.
 #
-# Usage: scripts/aws-e2e.sh [extra cargo test arguments, e.g. a test name filter]
+# Usage: scripts/aws-e2e.sh [test harness arguments, e.g. a test name filter]
 # Environment: EXIFSTRIP_CORPUS (the sample photos), EXIFSTRIP_E2E_OBJECTS (uploads in the
-# main run, default 300), CARGO_TARGET_DIR (default target/aws).
+# main run, default 300), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/aws}
 moto_version=5.2.5
 ministack_version=1.5.33
 
@@ -19,12 +17,32 @@ source scripts/pin-venv.sh
 pin_venv .venv-moto "moto[server]==$moto_version"
 pin_venv .venv-ministack "ministack==$ministack_version"
 
-echo "== building exifstrip and the Lambda zip (x86_64)"
-# A debug worker shares its dependencies with the test build; the zip is what gets deployed.
-cargo build -p exifstrip-cli
+echo "== building the test suite, exifstrip and the Lambda zip (x86_64)"
+# Built for the whole workspace, as scripts/test.sh's `cargo test --workspace` builds them:
+# `cargo test -p exifstrip-aws` would resolve dependency features for that one package and
+# compile most dependencies a second time. Cargo's JSON messages say where the suite and the
+# worker binary are; the zip is what gets deployed.
+artifacts=$(cargo test --workspace --locked --no-run --message-format=json-render-diagnostics)
+artifact() { # artifact PACKAGE TARGET KIND: the executable cargo built for that target
+    python3 -c '
+import json, sys
+package, target, kind = sys.argv[1:]
+for line in sys.stdin:
+    m = json.loads(line)
+    if (m.get("reason") == "compiler-artifact" and m.get("executable")
+            and m["target"]["name"] == target and kind in m["target"]["kind"]
+            and m["manifest_path"].endswith("/crates/%s/Cargo.toml" % package)):
+        print(m["executable"])
+        break
+else:
+    sys.exit("no %s target %s in crates/%s was built" % (kind, target, package))
+' "$@" <<<"$artifacts"
+}
+suite=$(artifact aws tests test)
+EXIFSTRIP_BIN=$(artifact cli exifstrip bin)
+export EXIFSTRIP_BIN
 scripts/lambda-zip.sh
-export EXIFSTRIP_BIN=$CARGO_TARGET_DIR/debug/exifstrip
-export EXIFSTRIP_LAMBDA_ZIP=$CARGO_TARGET_DIR/lambda/exifstrip-lambda/bootstrap.zip
+export EXIFSTRIP_LAMBDA_ZIP=${CARGO_TARGET_DIR:-$root/target}/lambda/exifstrip-lambda/bootstrap.zip
 test -s "$EXIFSTRIP_LAMBDA_ZIP"
 
 free_port() {
@@ -67,7 +85,8 @@ wait_for ministack "http://127.0.0.1:$ministack_port/_ministack/health" "$logs/m
 export EXIFSTRIP_TEST_MOTO=http://127.0.0.1:$moto_port
 export EXIFSTRIP_TEST_MINISTACK=http://127.0.0.1:$ministack_port
 echo "== moto at $EXIFSTRIP_TEST_MOTO, ministack at $EXIFSTRIP_TEST_MINISTACK (logs in $logs)"
-if ! cargo test -p exifstrip-aws --test tests -- --test-threads 3 "$@"; then
+# Run from the package's folder, as `cargo test` would.
+if ! (cd crates/aws && "$suite" --test-threads 3 "$@"); then
     echo "emulator logs are in $logs" >&2
     exit 1
 fi
