@@ -23,7 +23,8 @@ echo "== building the test suite, exifstrip and the Lambda zip (x86_64)"
 # compile most dependencies a second time. Cargo's JSON messages say where the suite and the
 # worker binary are; the zip is what gets deployed.
 artifacts=$(cargo test --workspace --locked --no-run --message-format=json-render-diagnostics)
-artifact() { # artifact PACKAGE TARGET KIND: the executable cargo built for that target
+artifact() { # artifact PACKAGE TARGET KIND: the executable cargo built for that target (for a
+    # bin, the program itself, not its unit tests)
     python3 -c '
 import json, sys
 package, target, kind = sys.argv[1:]
@@ -31,6 +32,7 @@ for line in sys.stdin:
     m = json.loads(line)
     if (m.get("reason") == "compiler-artifact" and m.get("executable")
             and m["target"]["name"] == target and kind in m["target"]["kind"]
+            and m["profile"]["test"] == (kind == "test")
             and m["manifest_path"].endswith("/crates/%s/Cargo.toml" % package)):
         print(m["executable"])
         break

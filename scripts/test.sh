@@ -6,6 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
+# A clean clone's builds, virtual environments and fuzzing corpus take about 5 GB.
+free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+if [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+    echo "warning: only $((free_kb / 1024)) MiB free here; the suite needs about 5 GB for" \
+        "its builds (target/, fuzz/target/) and virtual environments (.venv-*)" >&2
+fi
+
 step "system packages: exiftool and djpeg are the tests' independent judges"
 missing=()
 command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)

@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # Runs a command with an S3-compatible server on loopback: moto's server mode, installed from
-# PyPI into .venv-emulators/ on first use. The command sees EXIFSTRIP_TEST_S3_ENDPOINT and
-# dummy AWS credentials; the server is stopped when the command ends, however it ends.
+# PyPI into .venv-moto/ on first use (the same pinned environment as scripts/aws-e2e.sh's).
+# The command sees EXIFSTRIP_TEST_S3_ENDPOINT and dummy AWS credentials; the server is stopped
+# when the command ends, however it ends.
 # Usage: scripts/with-emulators.sh CMD [ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || { echo "usage: $0 CMD [ARGS...]" >&2; exit 2; }
 
-MOTO_VERSION=5.2.5
-venv=.venv-emulators
-if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-    echo "with-emulators: installing moto[server]==$MOTO_VERSION into $venv" >&2
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-fi
+source scripts/pin-venv.sh
+venv=.venv-moto
+pin_venv "$venv" "moto[server]==5.2.5"
 
 # A free port: bind to port 0 and let the kernel choose.
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -24,11 +24,22 @@ struct Worker {
 }
 
 impl Worker {
+    /// Starts a worker and fails the test at once, with the worker's log, if it exits
+    /// within its first half second (a bad flag or configuration), rather than after the
+    /// test's deadline for progress that could never come.
     fn start(stack: &Stack, bin: &Path, log: &Path) -> Self {
-        Self {
+        let mut worker = Self {
             child: stack.start_worker(bin, log),
             log: log.to_owned(),
+        };
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        if let Ok(Some(status)) = worker.child.try_wait() {
+            panic!(
+                "the worker ({}) exited at start with {status}",
+                bin.display()
+            );
         }
+        worker
     }
 }
 
