@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use exifstrip_pipeline::{Class, Error, Location, Options, Outcome, Processor, Store};
+use exifstrip_pipeline::{Class, Error, Location, Options, Outcome, Processor, S3Access, Store};
 use futures::StreamExt;
 use tracing::Instrument;
 
@@ -73,6 +73,20 @@ impl Handler {
                 prefix: String::new(),
             };
             location.open(None)
+        };
+        Self::with_source_opener(destination, options, Box::new(open))
+    }
+
+    /// A handler writing into `destination`, reading each event's bucket as an S3 store with
+    /// `access` over the standard AWS environment (see [`Location::open_with`]).
+    #[must_use]
+    pub fn with_s3_access(destination: Store, options: Options, access: S3Access) -> Self {
+        let open = move |bucket: &str| {
+            let location = Location::S3 {
+                bucket: bucket.to_owned(),
+                prefix: String::new(),
+            };
+            location.open_with(None, &access)
         };
         Self::with_source_opener(destination, options, Box::new(open))
     }

@@ -10,7 +10,9 @@
 //! - [`handler`]: applying a batch of message bodies to the pipeline and judging each message
 //!   (done, retry, dead-letter);
 //! - [`sqs`]: the work queue and its dead-letter queue;
-//! - [`worker`]: the long-polling consumer behind `exifstrip worker`.
+//! - [`worker`]: the long-polling consumer behind `exifstrip worker`;
+//! - [`credentials`]: S3 stores that authenticate with the SDK's credentials chain and
+//!   region, as the SQS client does, `~/.aws` profiles included.
 //!
 //! The Lambda function (crate `exifstrip-lambda`) uses [`handler`] and [`sqs`] too.
 //!
@@ -46,6 +48,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::future_not_send)]
 
+pub mod credentials;
 pub mod events;
 pub mod handler;
 pub mod sqs;

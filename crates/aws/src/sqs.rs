@@ -223,8 +223,14 @@ impl Queue {
 /// Creates the SQS client from the standard AWS environment (`AWS_ENDPOINT_URL`,
 /// `AWS_REGION`, the credentials chain).
 pub async fn client_from_env() -> Client {
-    let config = aws_config::load_from_env().await;
-    Client::new(&config)
+    client(&aws_config::load_from_env().await)
+}
+
+/// Creates the SQS client from a loaded SDK configuration (see
+/// [`crate::credentials::sdk_config`]).
+#[must_use]
+pub fn client(config: &aws_config::SdkConfig) -> Client {
+    Client::new(config)
 }
 
 fn text_attribute(value: &str) -> MessageAttributeValue {

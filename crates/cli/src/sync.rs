@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use exifstrip_aws::credentials::{s3_access, sdk_config};
 use exifstrip_pipeline::{
-    Error, Location, Observer, Options, Outcome, Processor, Selector, Summary, SyncOptions,
-    provenance,
+    Error, Location, Observer, Options, Outcome, Processor, S3Access, Selector, Summary,
+    SyncOptions, provenance,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
@@ -91,7 +92,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let progress = progress_bar();
     logging(args.common.log_format, &progress)?;
     let runtime = runtime()?;
-    let processor = open(&args.source, &args.destination, &args.common)?;
+    let processor = open(&args.source, &args.destination, &args.common, &runtime)?;
     let options = SyncOptions {
         delete: !args.no_delete,
         concurrency: args.common.jobs.max(1),
@@ -129,10 +130,24 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Opens both stores and the processor between them.
-pub fn open(source: &str, destination: &str, common: &Common) -> anyhow::Result<Arc<Processor>> {
+/// Opens both stores and the processor between them. S3 stores authenticate through the AWS
+/// SDK's configuration, `~/.aws` profiles included, which `runtime` loads.
+pub fn open(
+    source: &str,
+    destination: &str,
+    common: &Common,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<Arc<Processor>> {
     let source: Location = source.parse()?;
     let destination: Location = destination.parse()?;
+    let access = if [&source, &destination]
+        .iter()
+        .any(|location| matches!(location, Location::S3 { .. }))
+    {
+        runtime.block_on(async { s3_access(&sdk_config().await) })
+    } else {
+        S3Access::default()
+    };
     let mut state_dir = common.state_dir.clone();
     if let (Location::Local(src), Location::Local(dst)) = (&source, &destination) {
         check_apart(src, dst)?;
@@ -149,8 +164,8 @@ pub fn open(source: &str, destination: &str, common: &Common) -> anyhow::Result<
             bail!("no home folder to keep state in; give one with --state-dir DIR");
         }
     }
-    let source_store = source.open(None)?;
-    let destination_store = destination.open(state_dir.as_deref())?;
+    let source_store = source.open_with(None, &access)?;
+    let destination_store = destination.open_with(state_dir.as_deref(), &access)?;
     if let Some(journal) = destination_store.journal_path() {
         tracing::debug!(journal = %journal.display(), "provenance journal");
     }

@@ -53,7 +53,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settle = Duration::try_from_secs_f64(args.settle)
         .context("--settle takes a number of seconds, 0 or more")?;
     let runtime = runtime()?;
-    let processor = open(&args.source, &args.destination, &args.common)?;
+    let processor = open(&args.source, &args.destination, &args.common, &runtime)?;
     let options = WatchOptions {
         sync: SyncOptions {
             delete: !args.no_delete,

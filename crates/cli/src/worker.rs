@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use exifstrip_aws::credentials::{s3_access, sdk_config};
 use exifstrip_aws::handler::Handler;
-use exifstrip_aws::sqs::{Queue, client_from_env};
+use exifstrip_aws::sqs::{Queue, client};
 use exifstrip_aws::worker::{WorkerOptions, run as run_worker};
 use exifstrip_pipeline::{DEFAULT_MAX_SIZE, Location, Options};
 use tracing_subscriber::EnvFilter;
@@ -91,19 +92,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     else {
         bail!("no destination: give --dest s3://bucket or set EXIFSTRIP_DEST");
     };
-    let destination = dest
-        .parse::<Location>()?
-        .open(None)
-        .with_context(|| format!("cannot open the destination {dest}"))?;
+    let destination = dest.parse::<Location>()?;
     let options = Options {
         policy: args.policy.policy(),
         max_size: args.max_size.unwrap_or(DEFAULT_MAX_SIZE),
         ..Options::default()
     };
     let jobs = args.jobs.max(1);
-    let handler = Handler::new(destination, options)
-        .with_allowed_bucket(args.allow_source_bucket.clone())
-        .with_concurrency(jobs.min(10));
     let worker = WorkerOptions {
         pollers: jobs.div_ceil(10),
         wait: Duration::from_secs(args.wait_seconds.min(20)),
@@ -121,7 +116,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     .build()
     .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let client = client_from_env().await;
+        // One configuration for SQS and S3, so both authenticate alike.
+        let config = sdk_config().await;
+        let access = s3_access(&config);
+        let destination = destination
+            .open_with(None, &access)
+            .with_context(|| format!("cannot open the destination {dest}"))?;
+        let handler = Handler::with_s3_access(destination, options, access)
+            .with_allowed_bucket(args.allow_source_bucket.clone())
+            .with_concurrency(jobs.min(10));
+        let client = client(&config);
         let queue = Queue::open(client, &args.queue_url, args.dead_letter_queue_url.clone())
             .await
             .context("cannot use the work queue")?;

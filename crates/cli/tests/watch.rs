@@ -461,16 +461,21 @@ fn sync_rejects_overlapping_folders() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("overlap"));
 }
 
-#[test]
-fn sync_to_and_from_s3_through_the_aws_environment() {
-    let Ok(endpoint) = std::env::var("EXIFSTRIP_TEST_S3_ENDPOINT") else {
+/// The S3-compatible server that `scripts/with-emulators.sh` started, or `None` after
+/// printing why the test skips.
+fn s3_endpoint() -> Option<String> {
+    let endpoint = std::env::var("EXIFSTRIP_TEST_S3_ENDPOINT").ok();
+    if endpoint.is_none() {
         eprintln!(
             "skipped: EXIFSTRIP_TEST_S3_ENDPOINT is not set, so there is no S3-compatible \
              server to test against; run `scripts/with-emulators.sh cargo test` to start one"
         );
-        return;
-    };
-    let bucket = format!("exifstrip-cli-{}", std::process::id());
+    }
+    endpoint
+}
+
+/// Creates a bucket with a bare HTTP request: the server does not check signatures.
+fn create_bucket(endpoint: &str, bucket: &str) {
     let host = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).unwrap();
     std::io::Write::write_all(
@@ -482,6 +487,15 @@ fn sync_to_and_from_s3_through_the_aws_environment() {
     let mut response = String::new();
     std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+#[test]
+fn sync_to_and_from_s3_through_the_aws_environment() {
+    let Some(endpoint) = s3_endpoint() else {
+        return;
+    };
+    let bucket = format!("exifstrip-cli-{}", std::process::id());
+    create_bucket(&endpoint, &bucket);
 
     let folders = Folders::new();
     let photos = corpus();
@@ -522,4 +536,66 @@ fn sync_to_and_from_s3_through_the_aws_environment() {
         let copy = fs::read(folders.b.join("café +1").join(key)).ok();
         assert_eq!(copy, stripped(bytes), "{key}");
     }
+}
+
+/// With no keys in the environment, S3 credentials come from the `~/.aws` profile that
+/// `AWS_PROFILE` names; with neither, the error says what to set. The instance metadata
+/// service is switched off, so that neither run can find credentials anywhere else.
+#[test]
+fn sync_to_s3_with_credentials_from_an_aws_profile() {
+    let Some(endpoint) = s3_endpoint() else {
+        return;
+    };
+    let bucket = format!("exifstrip-profile-{}", std::process::id());
+    create_bucket(&endpoint, &bucket);
+    let folders = Folders::new();
+    let (key, bytes) = corpus().into_iter().next().unwrap();
+    write(&folders.a.join(&key), &bytes);
+    let home = tempfile::tempdir().unwrap();
+    let (config, credentials) = (home.path().join("config"), home.path().join("credentials"));
+    fs::write(&config, "[profile exifstrip-test]\nregion = us-east-1\n").unwrap();
+    fs::write(
+        &credentials,
+        "[exifstrip-test]\naws_access_key_id = AKIDPROFILEEXAMPLE\n\
+         aws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    let run = |profile: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_exifstrip"));
+        command
+            .arg("sync")
+            .arg(&folders.a)
+            .arg(format!("s3://{bucket}"))
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_REGION")
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &endpoint);
+        if profile {
+            command
+                .env("AWS_PROFILE", "exifstrip-test")
+                .env("AWS_CONFIG_FILE", &config)
+                .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+        } else {
+            command
+                .env("AWS_CONFIG_FILE", home.path().join("missing"))
+                .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("missing"));
+        }
+        command.output().unwrap()
+    };
+
+    let without = run(false);
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert_eq!(without.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no AWS credentials (set AWS_ACCESS_KEY_ID"),
+        "{stderr}"
+    );
+
+    let with = run(true);
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    assert_eq!(with.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(": 1 written, "), "{stderr}");
 }

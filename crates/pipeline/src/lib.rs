@@ -62,7 +62,7 @@ pub use crate::error::{Class, Error, Operation, Rejection};
 pub use crate::keys::Selector;
 pub use crate::location::Location;
 #[cfg(feature = "s3")]
-pub use crate::location::s3_settings;
+pub use crate::location::{S3Access, s3_settings};
 pub use crate::process::{DEFAULT_MAX_SIZE, Options, Outcome, Processor, SourceVersion, Written};
 pub use crate::retry::Backoff;
 pub use crate::store::{Listed, ObjectInfo, Store};

@@ -99,7 +99,8 @@ impl Location {
     /// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, or web identity, container or instance
     /// credentials; `AWS_REGION` (default `us-east-1`); `AWS_ENDPOINT_URL` for S3-compatible
     /// servers, which are addressed path-style (plain `http://` endpoints are allowed).
-    /// Profiles in `~/.aws/config` are not read.
+    /// Profiles in `~/.aws/config` are not read here: [`Location::open_with`] takes
+    /// credentials and a region from elsewhere.
     ///
     /// # Errors
     ///
@@ -109,12 +110,29 @@ impl Location {
         match self {
             Self::Local(path) => Store::local(path, state_dir),
             Self::Memory => Ok(Store::memory()),
+            #[cfg(feature = "s3")]
+            Self::S3 { bucket, prefix } => self.open_s3(bucket, prefix, &S3Access::default()),
+            #[cfg(not(feature = "s3"))]
             Self::S3 { bucket, prefix } => self.open_s3(bucket, prefix),
         }
     }
 
+    /// Opens the store as [`Location::open`] does, an S3 store with `access` over what the
+    /// environment says.
+    ///
+    /// # Errors
+    ///
+    /// As [`Location::open`].
     #[cfg(feature = "s3")]
-    fn open_s3(&self, bucket: &str, prefix: &str) -> Result<Store, Error> {
+    pub fn open_with(&self, state_dir: Option<&Path>, access: &S3Access) -> Result<Store, Error> {
+        match self {
+            Self::S3 { bucket, prefix } => self.open_s3(bucket, prefix, access),
+            _ => self.open(state_dir),
+        }
+    }
+
+    #[cfg(feature = "s3")]
+    fn open_s3(&self, bucket: &str, prefix: &str, access: &S3Access) -> Result<Store, Error> {
         use std::sync::Arc;
 
         use object_store::ObjectStore;
@@ -129,9 +147,15 @@ impl Location {
             .filter_map(|name| std::env::var(name).ok())
             .any(|url| url.starts_with("http://"));
         // `from_env` reads the rest, `AWS_REGION` over `AWS_DEFAULT_REGION` included.
-        let builder = AmazonS3Builder::from_env()
+        let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .with_allow_http(plain_http);
+        if let Some(credentials) = &access.credentials {
+            builder = builder.with_credentials(Arc::clone(credentials));
+        }
+        if let Some(region) = &access.region {
+            builder = builder.with_region(region);
+        }
         let s3 = s3_settings(builder)
             .build()
             .map_err(|e| config(e.to_string()))?;
@@ -152,6 +176,19 @@ impl Location {
             reason: "this build has no S3 support; rebuild with the `s3` feature".into(),
         })
     }
+}
+
+/// What an S3 store takes from its caller instead of from the environment, for
+/// [`Location::open_with`]: the front ends pass what the AWS SDK's configuration resolved,
+/// so that S3 and SQS authenticate alike.
+#[cfg(feature = "s3")]
+#[derive(Debug, Clone, Default)]
+pub struct S3Access {
+    /// Signs requests with credentials from this provider, in place of object_store's chain
+    /// (environment, web identity, container, instance).
+    pub credentials: Option<object_store::aws::AwsCredentialProvider>,
+    /// The region, in place of `AWS_REGION`.
+    pub region: Option<String>,
 }
 
 /// Decodes `%XX` escapes, as URLs carry them.
