@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Static checks of the AWS deployment: terraform fmt, checkov, and the access-matrix
-# tests. Needs python3.11 (or python3) with pip and venv; installs everything else, pinned, into
-# .venv-infra at the repository root. Safe to run again; runs from any directory.
+# Static checks of the AWS deployment: terraform fmt and validate, checkov, and the
+# access-matrix tests. Needs python3.11 (or python3) with pip and venv; installs everything
+# else, pinned, into .venv-infra at the repository root. Safe to run again; runs from any directory.
 set -euo pipefail
 
 infra_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +39,31 @@ if command -v terraform > /dev/null 2>&1; then
     fi
 else
     echo "terraform fmt: skipped, terraform is not installed (the other checks still run)"
+fi
+
+echo "==> terraform validate"
+# Validation needs the AWS provider, which this machine's image keeps in a local mirror (no
+# registry is reachable); it runs on a copy, so no .terraform folder lands in the repository.
+mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
+if command -v terraform > /dev/null 2>&1 && [[ -d "${mirror}/registry.terraform.io/hashicorp/aws" ]]; then
+    scratch="$(mktemp -d)"
+    cp -r "${infra_dir}/terraform" "${scratch}/terraform"
+    printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "${mirror}" \
+        > "${scratch}/terraformrc"
+    example="${scratch}/terraform/examples/complete"
+    if ! TF_CLI_CONFIG_FILE="${scratch}/terraformrc" terraform -chdir="${example}" init \
+        -backend=false -input=false -no-color > "${scratch}/init.log" 2>&1; then
+        cat "${scratch}/init.log" >&2
+        echo "terraform init failed with the provider mirror ${mirror}" >&2
+        status=1
+    elif ! TF_CLI_CONFIG_FILE="${scratch}/terraformrc" terraform -chdir="${example}" validate \
+        -no-color; then
+        status=1
+    fi
+    rm -rf "${scratch}"
+else
+    echo "terraform validate: skipped, needs terraform and the AWS provider in ${mirror}" \
+        "(TF_PLUGIN_MIRROR names another mirror)"
 fi
 
 echo "==> checkov"

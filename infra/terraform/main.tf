@@ -159,7 +159,10 @@ module "worker_ecs" {
   architecture            = var.architecture
   cpu                     = var.ecs_cpu
   memory_mb               = var.ecs_memory_mb
-  desired_count           = var.ecs_desired_count
+  min_count               = var.ecs_desired_count
+  max_count               = coalesce(var.ecs_max_count, var.ecs_desired_count)
+  queue_name              = module.events.queue_name
+  scale_out_backlog       = var.ecs_scale_out_backlog
   vpc_id                  = var.ecs_vpc_id
   subnet_ids              = var.ecs_subnet_ids
   queue_url               = module.events.queue_url

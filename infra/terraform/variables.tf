@@ -226,13 +226,35 @@ variable "ecs_subnet_ids" {
 }
 
 variable "ecs_desired_count" {
-  description = "Number of Fargate tasks polling the queue."
+  description = "Number of Fargate tasks polling the queue; with ecs_max_count, the fewest kept running (0 lets an idle queue run none)."
   type        = number
   default     = 1
 
   validation {
     condition     = var.ecs_desired_count >= 0
     error_message = "ecs_desired_count must not be negative."
+  }
+}
+
+variable "ecs_max_count" {
+  description = "Most Fargate tasks the work queue's backlog may scale to; null keeps ecs_desired_count tasks at all times."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.ecs_max_count == null || try(var.ecs_max_count >= max(var.ecs_desired_count, 1), false)
+    error_message = "ecs_max_count must be at least ecs_desired_count, and at least 1."
+  }
+}
+
+variable "ecs_scale_out_backlog" {
+  description = "Messages waiting in the work queue that make the container worker add a task; ten times as many add two, a hundred times four."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.ecs_scale_out_backlog >= 1
+    error_message = "ecs_scale_out_backlog must be at least 1."
   }
 }
 

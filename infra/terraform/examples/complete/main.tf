@@ -62,11 +62,14 @@ module "exifstrip" {
 
   # "lambda", "ecs" or "both". The container worker needs a VPC with private subnets and an
   # image pushed to the repository this module creates (see the ecr_repository_url output).
-  worker_mode       = var.worker_mode
-  ecs_image_tag     = var.ecs_image_tag
-  ecs_vpc_id        = var.ecs_vpc_id
-  ecs_subnet_ids    = var.ecs_subnet_ids
+  worker_mode    = var.worker_mode
+  ecs_image_tag  = var.ecs_image_tag
+  ecs_vpc_id     = var.ecs_vpc_id
+  ecs_subnet_ids = var.ecs_subnet_ids
+
+  # One task at all times, up to four while the queue has a backlog.
   ecs_desired_count = 1
+  ecs_max_count     = 4
 
   noncurrent_version_days = 30
   log_retention_days      = 365

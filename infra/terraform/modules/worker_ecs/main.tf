@@ -158,7 +158,7 @@ resource "aws_ecs_service" "worker" {
   name             = "${var.name_prefix}-worker"
   cluster          = aws_ecs_cluster.worker.id
   task_definition  = aws_ecs_task_definition.worker.arn
-  desired_count    = var.desired_count
+  desired_count    = var.min_count
   launch_type      = "FARGATE"
   platform_version = "LATEST"
   propagate_tags   = "SERVICE"
@@ -178,5 +178,150 @@ resource "aws_ecs_service" "worker" {
 
   tags = var.tags
 
+  # Application Auto Scaling owns the count once the service exists (see below).
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+
   depends_on = [aws_iam_role_policy.task, aws_iam_role_policy.execution]
+}
+
+# Scaling on the work queue's backlog. The scalable target always exists and holds the count
+# between min_count and max_count, so changing min_count moves a running service too; the
+# policies and their alarms exist only when max_count leaves room to scale.
+#
+# Out: while at least scale_out_backlog messages wait, add a task (two at ten times that, four
+# at a hundred times), then wait two minutes for the new tasks to start polling. In: when the
+# queue has been empty, nothing waiting and nothing in flight, for 15 minutes, stop a task every
+# five minutes. A stopped task gets SIGTERM and finishes the objects in hand (stopTimeout);
+# messages it had not finished come back through their visibility timeout.
+
+locals {
+  scaling = var.max_count > var.min_count
+}
+
+resource "aws_appautoscaling_target" "worker" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.worker.name}/${aws_ecs_service.worker.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.min_count
+  max_capacity       = var.max_count
+}
+
+resource "aws_appautoscaling_policy" "scale_out" {
+  count = local.scaling ? 1 : 0
+
+  name               = "${var.name_prefix}-worker-scale-out"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.worker.service_namespace
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "ChangeInCapacity"
+    cooldown                = 120
+    metric_aggregation_type = "Maximum"
+
+    # Bounds are relative to the alarm's threshold, scale_out_backlog.
+    step_adjustment {
+      metric_interval_lower_bound = 0
+      metric_interval_upper_bound = 9 * var.scale_out_backlog
+      scaling_adjustment          = 1
+    }
+
+    step_adjustment {
+      metric_interval_lower_bound = 9 * var.scale_out_backlog
+      metric_interval_upper_bound = 99 * var.scale_out_backlog
+      scaling_adjustment          = 2
+    }
+
+    step_adjustment {
+      metric_interval_lower_bound = 99 * var.scale_out_backlog
+      scaling_adjustment          = 4
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "scale_in" {
+  count = local.scaling ? 1 : 0
+
+  name               = "${var.name_prefix}-worker-scale-in"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.worker.service_namespace
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "ChangeInCapacity"
+    cooldown                = 300
+    metric_aggregation_type = "Maximum"
+
+    step_adjustment {
+      metric_interval_upper_bound = 0
+      scaling_adjustment          = -1
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "backlog" {
+  count = local.scaling ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-worker-backlog"
+  alarm_description   = "At least ${var.scale_out_backlog} messages wait in ${var.queue_name}: adds worker tasks, up to ${var.max_count}. Scaling only; nobody is paged."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = var.queue_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = var.scale_out_backlog
+  # SQS stops reporting for queues idle for hours; no data means an empty queue.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = [aws_appautoscaling_policy.scale_out[0].arn]
+  tags               = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "idle" {
+  count = local.scaling ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-worker-idle"
+  alarm_description   = "${var.queue_name} has been empty for 15 minutes: stops worker tasks, down to ${var.min_count}. Scaling only; nobody is paged."
+  evaluation_periods  = 15
+  datapoints_to_alarm = 15
+  comparison_operator = "LessThanOrEqualToThreshold"
+  threshold           = 0
+  # No data from an idle queue means an empty one.
+  treat_missing_data = "breaching"
+  alarm_actions      = [aws_appautoscaling_policy.scale_in[0].arn]
+  tags               = var.tags
+
+  metric_query {
+    id          = "outstanding"
+    expression  = "waiting + in_flight"
+    label       = "Messages waiting or in flight"
+    return_data = true
+  }
+
+  metric_query {
+    id = "waiting"
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = var.queue_name }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
+
+  metric_query {
+    id = "in_flight"
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesNotVisible"
+      dimensions  = { QueueName = var.queue_name }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
 }

@@ -28,8 +28,23 @@ variable "memory_mb" {
   type        = number
 }
 
-variable "desired_count" {
-  description = "Number of tasks."
+variable "min_count" {
+  description = "Fewest tasks: the service starts with this many and never scales below it."
+  type        = number
+}
+
+variable "max_count" {
+  description = "Most tasks the backlog may scale the service to; equal to min_count for a fixed count."
+  type        = number
+}
+
+variable "queue_name" {
+  description = "Name of the work queue, whose backlog drives scaling."
+  type        = string
+}
+
+variable "scale_out_backlog" {
+  description = "Visible messages in the work queue that add a task (ten times as many add two, a hundred times four)."
   type        = number
 }
 
