@@ -95,6 +95,9 @@ pub trait Observer: Send + Sync {
     /// The number of keys about to be processed.
     fn planned(&self, _keys: u64) {}
 
+    /// One key's processing is about to start: it reads the source after this moment.
+    fn started(&self, _key: &str) {}
+
     /// One key was processed.
     fn finished(&self, _key: &str, _result: &Result<Outcome, Error>) {}
 }
@@ -184,6 +187,7 @@ pub(crate) async fn sync_until(
     let mut results = futures::stream::iter(keys)
         .take_while(|_| std::future::ready(!stop.as_ref().is_some_and(|stop| *stop.borrow())))
         .map(|key| {
+            observer.started(&key);
             let processor = Arc::clone(processor);
             tokio::spawn(async move {
                 let result = processor.process(&key, None).await;

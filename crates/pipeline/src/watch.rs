@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RemoveKind};
@@ -133,11 +133,20 @@ pub async fn watch(
 /// What a finished task did.
 enum Done {
     Key(String, Result<Outcome, Error>),
-    Rescan(
-        String,
-        Result<Summary, Error>,
-        Vec<(String, Option<Trouble>)>,
-    ),
+    Rescan {
+        prefix: String,
+        result: Result<Summary, Error>,
+        outcomes: Outcomes,
+    },
+}
+
+/// A key waiting to be processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pending {
+    /// When it is processed.
+    due: Instant,
+    /// When the latest event about it arrived.
+    announced: Instant,
 }
 
 /// What is wrong with a key: whether it is rejected (else failed), and why.
@@ -151,17 +160,22 @@ fn trouble(result: &Result<Outcome, Error>) -> Option<Trouble> {
     })
 }
 
-/// Collects what a folder sync did to each key.
+/// Collects what a folder sync did to each key, and when it started on each.
 #[derive(Default)]
-struct Outcomes(std::sync::Mutex<Vec<(String, Option<Trouble>)>>);
+struct Outcomes {
+    finished: Mutex<Vec<(String, Option<Trouble>)>>,
+    started: Mutex<HashMap<String, Instant>>,
+}
 
 impl Observer for Outcomes {
+    fn started(&self, key: &str) {
+        let mut started = self.started.lock().unwrap_or_else(PoisonError::into_inner);
+        started.insert(key.to_owned(), Instant::now());
+    }
+
     fn finished(&self, key: &str, result: &Result<Outcome, Error>) {
-        let mut outcomes = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        outcomes.push((key.to_owned(), trouble(result)));
+        let mut finished = self.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        finished.push((key.to_owned(), trouble(result)));
     }
 }
 
@@ -169,8 +183,8 @@ struct State {
     processor: Arc<Processor>,
     options: WatchOptions,
     root: std::path::PathBuf,
-    /// Keys to process, with the time they become due.
-    pending: HashMap<String, Instant>,
+    /// Keys to process.
+    pending: HashMap<String, Pending>,
     /// Prefixes to sync (`""` for everything), with the time they become due.
     rescans: HashMap<String, Instant>,
     /// Keys and prefixes being worked on.
@@ -222,7 +236,7 @@ impl State {
             let selected = self.processor.options().selector.matches(key);
             match event.kind {
                 EventKind::Access(AccessKind::Close(AccessMode::Write)) if selected => {
-                    self.pending.insert(key.to_owned(), now + SHORT_SETTLE);
+                    self.announce(key, now + SHORT_SETTLE, now);
                 }
                 EventKind::Create(CreateKind::Folder) => {
                     self.rescans.insert(format!("{key}/"), now + SHORT_SETTLE);
@@ -230,13 +244,11 @@ impl State {
                 EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any)
                     if selected =>
                 {
-                    self.pending
-                        .insert(key.to_owned(), now + self.options.settle);
+                    self.announce(key, now + self.options.settle, now);
                 }
                 EventKind::Modify(ModifyKind::Metadata(_)) if selected => {
-                    self.pending
-                        .entry(key.to_owned())
-                        .or_insert(now + SHORT_SETTLE);
+                    let due = self.pending.get(key).map_or(now + SHORT_SETTLE, |p| p.due);
+                    self.announce(key, due, now);
                 }
                 EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => {
                     if path.is_dir() || matches!(event.kind, EventKind::Remove(RemoveKind::Folder))
@@ -245,7 +257,7 @@ impl State {
                         continue;
                     }
                     if selected {
-                        self.pending.insert(key.to_owned(), now + SHORT_SETTLE);
+                        self.announce(key, now + SHORT_SETTLE, now);
                     }
                     if !path.exists() {
                         // It may have been a folder, whose copies must go too.
@@ -257,6 +269,15 @@ impl State {
         }
     }
 
+    /// Makes `key` pending, due at `due`, for an event that arrived at `now`.
+    fn announce(&mut self, key: &str, due: Instant, now: Instant) {
+        let pending = Pending {
+            due,
+            announced: now,
+        };
+        self.pending.insert(key.to_owned(), pending);
+    }
+
     /// Starts due work while there is room, keeping one task per key or prefix.
     fn dispatch(&mut self) {
         if *self.stopped.borrow() {
@@ -264,15 +285,6 @@ impl State {
         }
         let now = Instant::now();
         let limit = self.options.sync.concurrency.max(1);
-        let due = |map: &HashMap<String, Instant>| {
-            let mut due: Vec<String> = map
-                .iter()
-                .filter(|(_, at)| **at <= now)
-                .map(|(key, _)| key.clone())
-                .collect();
-            due.sort();
-            due
-        };
 
         // A whole-folder sync covers every pending key.
         if self.rescans.get("").is_some_and(|at| *at <= now) && !self.busy.contains("") {
@@ -284,7 +296,8 @@ impl State {
         // No key is worked on by two tasks at once: work waits for work in flight that
         // overlaps it, and a folder that is due holds back new work inside it until it starts.
         let mut held: Vec<String> = Vec::new();
-        for prefix in due(&self.rescans) {
+        let rescans = self.rescans.iter().map(|(prefix, at)| (prefix, *at));
+        for prefix in due(rescans, now) {
             if blocked(&prefix, &self.busy, &held) {
                 held.push(prefix);
                 continue;
@@ -292,7 +305,8 @@ impl State {
             self.rescans.remove(&prefix);
             self.spawn_rescan(prefix);
         }
-        for key in due(&self.pending) {
+        let keys = self.pending.iter().map(|(key, pending)| (key, pending.due));
+        for key in due(keys, now) {
             if self.tasks.len() >= limit {
                 break;
             }
@@ -310,18 +324,23 @@ impl State {
     }
 
     fn spawn_rescan(&mut self, prefix: String) {
+        // The folder's listing comes after this moment, so it sees whatever the events so far
+        // announced, in folders inside it too; events from now on make their keys pending
+        // again.
+        self.pending.retain(|key, _| !overlaps(key, &prefix));
+        self.rescans.retain(|folder, _| !overlaps(folder, &prefix));
         self.busy.insert(prefix.clone());
         let processor = Arc::clone(&self.processor);
         let options = self.options.sync;
         let stop = self.stopped.clone();
         self.tasks.spawn(async move {
             let outcomes = Outcomes::default();
-            let summary = sync_until(&processor, &prefix, options, &outcomes, Some(stop)).await;
-            let outcomes = outcomes
-                .0
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            Done::Rescan(prefix, summary, outcomes)
+            let result = sync_until(&processor, &prefix, options, &outcomes, Some(stop)).await;
+            Done::Rescan {
+                prefix,
+                result,
+                outcomes,
+            }
         });
     }
 
@@ -341,9 +360,22 @@ impl State {
                 self.note(key.clone(), trouble(&result));
                 self.summary.add(&key, &result);
             }
-            Done::Rescan(prefix, Ok(summary), outcomes) => {
+            Done::Rescan {
+                prefix,
+                result: Ok(summary),
+                outcomes,
+            } => {
                 self.busy.remove(&prefix);
-                for (key, trouble) in outcomes {
+                let started = outcomes
+                    .started
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                forget_covered(&mut self.pending, &started);
+                let finished = outcomes
+                    .finished
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                for (key, trouble) in finished {
                     self.note(key, trouble);
                 }
                 let total = &mut self.summary;
@@ -354,7 +386,11 @@ impl State {
                 total.bytes_in += summary.bytes_in;
                 total.bytes_out += summary.bytes_out;
             }
-            Done::Rescan(prefix, Err(error), _) => {
+            Done::Rescan {
+                prefix,
+                result: Err(error),
+                ..
+            } => {
                 self.busy.remove(&prefix);
                 tracing::error!(prefix, error = %error, "syncing a folder failed; retrying soon");
                 self.rescans
@@ -375,9 +411,9 @@ impl State {
     fn next_due(&self) -> Option<Instant> {
         self.pending
             .values()
-            .chain(self.rescans.values())
+            .map(|pending| pending.due)
+            .chain(self.rescans.values().copied())
             .min()
-            .copied()
     }
 
     fn finish(mut self) -> Summary {
@@ -404,6 +440,27 @@ fn overlaps(a: &str, b: &str) -> bool {
     !a.is_empty() && !b.is_empty() && (a == b || inside(a, b) || inside(b, a))
 }
 
+/// The keys of `entries` that are due at `now`, in order.
+fn due<'a>(entries: impl Iterator<Item = (&'a String, Instant)>, now: Instant) -> Vec<String> {
+    let mut due: Vec<String> = entries
+        .filter(|(_, at)| *at <= now)
+        .map(|(key, _)| key.clone())
+        .collect();
+    due.sort();
+    due
+}
+
+/// Drops the pending keys that a folder sync read after their latest event, when it `started`
+/// on them: processing them again would find them up to date. Keys whose event came later
+/// stay pending, as their source may have changed after that read.
+fn forget_covered(pending: &mut HashMap<String, Pending>, started: &HashMap<String, Instant>) {
+    pending.retain(|key, waiting| {
+        started
+            .get(key)
+            .is_none_or(|started| waiting.announced > *started)
+    });
+}
+
 /// Whether work on `item` must wait: it overlaps work in flight or a folder held back.
 fn blocked(item: &str, busy: &HashSet<String>, held: &[String]) -> bool {
     busy.iter().chain(held).any(|other| overlaps(item, other))
@@ -419,7 +476,83 @@ async fn sleep_until(at: Option<Instant>) {
 
 #[cfg(test)]
 mod tests {
-    use super::overlaps;
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::{Pending, State, WatchOptions, forget_covered, overlaps};
+    use crate::process::{Options, Processor};
+    use crate::store::Store;
+
+    #[test]
+    fn a_folder_sync_takes_over_the_work_announced_inside_it() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        let processor = Processor::new(Store::memory(), Store::memory(), Options::default());
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let mut state = State {
+            processor: std::sync::Arc::new(processor),
+            options: WatchOptions::default(),
+            root: std::path::PathBuf::from("/uploads"),
+            pending: HashMap::new(),
+            rescans: HashMap::new(),
+            busy: std::collections::HashSet::new(),
+            tasks: tokio::task::JoinSet::new(),
+            summary: crate::sync::Summary::default(),
+            problems: std::collections::BTreeMap::new(),
+            stopped,
+        };
+        let now = Instant::now();
+        for key in ["a/1.jpg", "a/b/2.jpg", "ab/3.jpg", "c.jpg"] {
+            state.announce(key, now, now);
+        }
+        for folder in ["a/b/", "a/b/c/", "ab/"] {
+            state.rescans.insert(folder.to_owned(), now);
+        }
+
+        state.spawn_rescan("a/".to_owned());
+
+        let mut keys: Vec<&str> = state.pending.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["ab/3.jpg", "c.jpg"]);
+        let folders: Vec<&str> = state.rescans.keys().map(String::as_str).collect();
+        assert_eq!(folders, ["ab/"]);
+        assert!(state.busy.contains("a/"));
+        state.tasks.abort_all();
+    }
+
+    #[test]
+    fn a_folder_sync_covers_the_keys_it_read_after_their_last_event() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let waiting = |announced: u64| Pending {
+            due: at(announced + 50),
+            announced: at(announced),
+        };
+        let mut pending = HashMap::from([
+            ("read-after.jpg".to_owned(), waiting(10)),
+            ("read-at-once.jpg".to_owned(), waiting(20)),
+            ("changed-later.jpg".to_owned(), waiting(30)),
+            ("not-listed.jpg".to_owned(), waiting(10)),
+        ]);
+        let started = HashMap::from([
+            ("read-after.jpg".to_owned(), at(15)),
+            ("read-at-once.jpg".to_owned(), at(20)),
+            ("changed-later.jpg".to_owned(), at(25)),
+            ("other.jpg".to_owned(), at(5)),
+        ]);
+
+        forget_covered(&mut pending, &started);
+
+        let mut left: Vec<&str> = pending.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["changed-later.jpg", "not-listed.jpg"]);
+        assert_eq!(pending["changed-later.jpg"], waiting(30));
+    }
 
     #[test]
     fn work_overlaps_on_the_same_key_or_inside_a_folder() {
