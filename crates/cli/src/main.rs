@@ -82,3 +82,7 @@ fn main() -> ExitCode {
 
 /// Exit status when at least one input was rejected or failed.
 const EXIT_REJECTED: u8 = 1;
+
+/// Log levels when `RUST_LOG` is unset. The AWS SDK warns at length about each credential
+/// source it tries; when none works, the error that stops the command says so once.
+const DEFAULT_LOG_FILTER: &str = "info,aws_config=error";

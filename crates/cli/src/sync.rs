@@ -109,7 +109,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Sets up `tracing` on stderr, printing around the progress bar.
 pub fn logging(format: LogFormat, progress: &ProgressBar) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new("info"))?;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(crate::DEFAULT_LOG_FILTER))?;
     let progress = progress.clone();
     let writer = move || BarWriter(progress.clone());
     let builder = tracing_subscriber::fmt()

@@ -22,7 +22,7 @@ pub enum Error {
     },
 
     /// A store operation failed.
-    #[error("{operation} `{key}` in {bucket} failed: {cause}")]
+    #[error("{} failed: {cause}", subject(*.operation, .bucket, .key))]
     Store {
         /// The store.
         bucket: String,
@@ -35,7 +35,7 @@ pub enum Error {
     },
 
     /// A file operation on a local folder failed.
-    #[error("{operation} `{key}` in {bucket} failed: {cause}")]
+    #[error("{} failed: {cause}", subject(*.operation, .bucket, .key))]
     Io {
         /// The folder.
         bucket: String,
@@ -220,6 +220,15 @@ pub enum Operation {
     Delete,
 }
 
+/// What a store operation was done on: "listing s3://b", "reading `a.jpg` in s3://b".
+fn subject(operation: Operation, bucket: &str, key: &str) -> String {
+    if key.is_empty() {
+        format!("{operation} {bucket}")
+    } else {
+        format!("{operation} `{key}` in {bucket}")
+    }
+}
+
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -229,5 +238,25 @@ impl fmt::Display for Operation {
             Self::Write => "writing",
             Self::Delete => "deleting",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, Operation};
+
+    #[test]
+    fn messages_name_the_key_or_the_whole_store() {
+        let gone = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        let listing = Error::io("uploads", "", Operation::List, gone());
+        assert_eq!(
+            listing.to_string(),
+            format!("listing uploads failed: {}", gone())
+        );
+        let reading = Error::io("uploads", "a/b.jpg", Operation::Read, gone());
+        assert_eq!(
+            reading.to_string(),
+            format!("reading `a/b.jpg` in uploads failed: {}", gone())
+        );
     }
 }
