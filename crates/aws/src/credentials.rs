@@ -15,6 +15,8 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use exifstrip_pipeline::S3Access;
 use object_store::aws::AwsCredential;
 
+use crate::with_causes;
+
 /// Credentials are fetched again this long before they expire.
 const REFRESH_BEFORE: Duration = Duration::from_mins(5);
 
@@ -95,18 +97,6 @@ impl object_store::CredentialProvider for SdkCredentials {
         *cached = Some((Arc::clone(&credential), found.expiry()));
         Ok(credential)
     }
-}
-
-/// The error with its causes, which the SDK's own `Display` leaves out.
-fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -53,3 +53,16 @@ pub mod events;
 pub mod handler;
 pub mod sqs;
 pub mod worker;
+
+/// The error's message followed by its causes', which the AWS SDK's errors leave out of their
+/// own.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

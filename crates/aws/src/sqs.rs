@@ -5,6 +5,8 @@ use std::time::Duration;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 
+use crate::with_causes;
+
 /// Message attribute naming why a message was dead-lettered.
 pub const REASON_ATTRIBUTE: &str = "exifstrip-reason";
 /// Message attribute naming the kind of failure: `malformed`, `rejected`, `permanent`,
@@ -254,16 +256,9 @@ fn truncate(text: &str, max: usize) -> &str {
 }
 
 fn request(operation: &'static str, queue: &str, error: &dyn std::error::Error) -> QueueError {
-    let mut cause = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        cause.push_str(": ");
-        cause.push_str(&inner.to_string());
-        source = inner.source();
-    }
     QueueError::Request {
         operation,
         queue: queue.to_owned(),
-        cause,
+        cause: with_causes(error),
     }
 }

@@ -198,6 +198,25 @@ resource "aws_ecs_service" "worker" {
 
 locals {
   scaling = var.max_count > var.min_count
+
+  # Each policy's step adjustments; bounds are relative to its alarm's threshold (backlog and
+  # idle below).
+  scaling_policies = {
+    for direction, policy in {
+      out = {
+        cooldown = 120
+        steps = [
+          { lower = 0, upper = 9 * var.scale_out_backlog, change = 1 },
+          { lower = 9 * var.scale_out_backlog, upper = 99 * var.scale_out_backlog, change = 2 },
+          { lower = 99 * var.scale_out_backlog, upper = null, change = 4 },
+        ]
+      }
+      in = {
+        cooldown = 300
+        steps    = [{ lower = null, upper = 0, change = -1 }]
+      }
+    } : direction => policy if local.scaling
+  }
 }
 
 resource "aws_appautoscaling_target" "worker" {
@@ -208,10 +227,10 @@ resource "aws_appautoscaling_target" "worker" {
   max_capacity       = var.max_count
 }
 
-resource "aws_appautoscaling_policy" "scale_out" {
-  count = local.scaling ? 1 : 0
+resource "aws_appautoscaling_policy" "worker" {
+  for_each = local.scaling_policies
 
-  name               = "${var.name_prefix}-worker-scale-out"
+  name               = "${var.name_prefix}-worker-scale-${each.key}"
   policy_type        = "StepScaling"
   service_namespace  = aws_appautoscaling_target.worker.service_namespace
   resource_id        = aws_appautoscaling_target.worker.resource_id
@@ -219,46 +238,16 @@ resource "aws_appautoscaling_policy" "scale_out" {
 
   step_scaling_policy_configuration {
     adjustment_type         = "ChangeInCapacity"
-    cooldown                = 120
+    cooldown                = each.value.cooldown
     metric_aggregation_type = "Maximum"
 
-    # Bounds are relative to the alarm's threshold, scale_out_backlog.
-    step_adjustment {
-      metric_interval_lower_bound = 0
-      metric_interval_upper_bound = 9 * var.scale_out_backlog
-      scaling_adjustment          = 1
-    }
-
-    step_adjustment {
-      metric_interval_lower_bound = 9 * var.scale_out_backlog
-      metric_interval_upper_bound = 99 * var.scale_out_backlog
-      scaling_adjustment          = 2
-    }
-
-    step_adjustment {
-      metric_interval_lower_bound = 99 * var.scale_out_backlog
-      scaling_adjustment          = 4
-    }
-  }
-}
-
-resource "aws_appautoscaling_policy" "scale_in" {
-  count = local.scaling ? 1 : 0
-
-  name               = "${var.name_prefix}-worker-scale-in"
-  policy_type        = "StepScaling"
-  service_namespace  = aws_appautoscaling_target.worker.service_namespace
-  resource_id        = aws_appautoscaling_target.worker.resource_id
-  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
-
-  step_scaling_policy_configuration {
-    adjustment_type         = "ChangeInCapacity"
-    cooldown                = 300
-    metric_aggregation_type = "Maximum"
-
-    step_adjustment {
-      metric_interval_upper_bound = 0
-      scaling_adjustment          = -1
+    dynamic "step_adjustment" {
+      for_each = each.value.steps
+      content {
+        metric_interval_lower_bound = step_adjustment.value.lower
+        metric_interval_upper_bound = step_adjustment.value.upper
+        scaling_adjustment          = step_adjustment.value.change
+      }
     }
   }
 }
@@ -278,7 +267,7 @@ resource "aws_cloudwatch_metric_alarm" "backlog" {
   threshold           = var.scale_out_backlog
   # SQS stops reporting for queues idle for hours; no data means an empty queue.
   treat_missing_data = "notBreaching"
-  alarm_actions      = [aws_appautoscaling_policy.scale_out[0].arn]
+  alarm_actions      = [aws_appautoscaling_policy.worker["out"].arn]
   tags               = var.tags
 }
 
@@ -293,7 +282,7 @@ resource "aws_cloudwatch_metric_alarm" "idle" {
   threshold           = 0
   # No data from an idle queue means an empty one.
   treat_missing_data = "breaching"
-  alarm_actions      = [aws_appautoscaling_policy.scale_in[0].arn]
+  alarm_actions      = [aws_appautoscaling_policy.worker["in"].arn]
   tags               = var.tags
 
   metric_query {
