@@ -84,5 +84,6 @@ fn main() -> ExitCode {
 const EXIT_REJECTED: u8 = 1;
 
 /// Log levels when `RUST_LOG` is unset. The AWS SDK warns at length about each credential
-/// source it tries; when none works, the error that stops the command says so once.
-const DEFAULT_LOG_FILTER: &str = "info,aws_config=error";
+/// source it tries; when none works, the error that stops the command says so once. The file
+/// watcher reports at info level the watches it could not remove from folders already gone.
+const DEFAULT_LOG_FILTER: &str = "info,aws_config=error,notify=warn";

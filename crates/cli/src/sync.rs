@@ -45,10 +45,6 @@ pub struct Args {
     #[arg(value_name = "DST")]
     destination: String,
 
-    /// Keep copies in DST whose source is gone.
-    #[arg(long)]
-    no_delete: bool,
-
     #[command(flatten)]
     common: Common,
 }
@@ -56,6 +52,10 @@ pub struct Args {
 /// Options shared by `sync` and `watch`.
 #[derive(Debug, clap::Args)]
 pub struct Common {
+    /// Keep copies in DST whose source is gone.
+    #[arg(long)]
+    pub no_delete: bool,
+
     /// Number of photos processed at once.
     #[arg(short, long, value_name = "N", default_value_t = 8)]
     pub jobs: usize,
@@ -94,7 +94,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     let processor = open(&args.source, &args.destination, &args.common, &runtime)?;
     let options = SyncOptions {
-        delete: !args.no_delete,
         concurrency: args.common.jobs.max(1),
     };
 
@@ -174,6 +173,7 @@ pub fn open(
         policy: common.policy.policy(),
         selector: Selector::from_suffixes(common.suffixes.iter().cloned()),
         max_size: common.max_size,
+        delete: !common.no_delete,
         ..Options::default()
     };
     Ok(Arc::new(Processor::new(

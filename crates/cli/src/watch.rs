@@ -35,10 +35,6 @@ pub struct Args {
     #[arg(value_name = "DST")]
     destination: String,
 
-    /// Keep copies in DST whose source is gone.
-    #[arg(long)]
-    no_delete: bool,
-
     /// Seconds a file that was written but not closed must stay unchanged before it is
     /// processed.
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
@@ -56,7 +52,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let processor = open(&args.source, &args.destination, &args.common, &runtime)?;
     let options = WatchOptions {
         sync: SyncOptions {
-            delete: !args.no_delete,
             concurrency: args.common.jobs.max(1),
         },
         settle,

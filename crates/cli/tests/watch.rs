@@ -119,6 +119,10 @@ struct Watch {
 
 impl Watch {
     fn start(folders: &Folders, log_name: &str) -> Self {
+        Self::start_with(folders, log_name, &[])
+    }
+
+    fn start_with(folders: &Folders, log_name: &str, options: &[&str]) -> Self {
         let log = folders.state.with_file_name(log_name);
         let child = Command::new(env!("CARGO_BIN_EXE_exifstrip"))
             .arg("watch")
@@ -127,6 +131,7 @@ impl Watch {
             .arg("--state-dir")
             .arg(&folders.state)
             .args(["--settle", "1"])
+            .args(options)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(fs::File::create(&log).unwrap())
@@ -413,6 +418,45 @@ fn watch_catches_up_after_a_restart() {
         .matches("key=\"kept.jpg\" outcome=\"up_to_date\"")
         .count();
     assert_eq!(looks, 1, "{log}");
+}
+
+#[test]
+fn watch_with_no_delete_keeps_the_copies_of_deleted_photos() {
+    let folders = Folders::new();
+    write(&folders.a.join("a.jpg"), &photo("a"));
+    write(&folders.a.join("d/b.jpg"), &photo("b"));
+    let mut watch = Watch::start_with(&folders, "watch.log", &["--no-delete"]);
+    watch.wait_for("the first sync", || {
+        folders.b_has("a.jpg", stripped(&photo("a")).as_deref())
+            && folders.b_has("d/b.jpg", stripped(&photo("b")).as_deref())
+    });
+
+    fs::remove_file(folders.a.join("a.jpg")).unwrap();
+    fs::remove_dir_all(folders.a.join("d")).unwrap();
+    watch.wait_for("the deletion to be seen", || {
+        watch_log_has(&folders, "key=\"a.jpg\" outcome=\"kept\"")
+    });
+    write(&folders.a.join("c.jpg"), &photo("c"));
+    watch.wait_for("a photo added after the deletions", || {
+        folders.b_has("c.jpg", stripped(&photo("c")).as_deref())
+    });
+    let (code, log) = watch.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        folders.b_has("a.jpg", stripped(&photo("a")).as_deref()),
+        "{log}"
+    );
+    assert!(
+        folders.b_has("d/b.jpg", stripped(&photo("b")).as_deref()),
+        "{log}"
+    );
+    assert!(!log.contains("outcome=\"deleted\""), "{log}");
+}
+
+fn watch_log_has(folders: &Folders, text: &str) -> bool {
+    fs::read_to_string(folders.state.with_file_name("watch.log"))
+        .unwrap_or_default()
+        .contains(text)
 }
 
 #[test]

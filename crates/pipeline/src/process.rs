@@ -25,6 +25,9 @@ pub struct Options {
     pub selector: Selector,
     /// Objects larger than this are rejected, in bytes.
     pub max_size: u64,
+    /// Delete a copy exifstrip wrote once its source is gone; when false it is kept, and
+    /// counted as [`Outcome::Kept`].
+    pub delete: bool,
     /// Retries of transient failures.
     pub backoff: Backoff,
 }
@@ -35,6 +38,7 @@ impl Default for Options {
             policy: Policy::default(),
             selector: Selector::default(),
             max_size: DEFAULT_MAX_SIZE,
+            delete: true,
             backoff: Backoff::default(),
         }
     }
@@ -266,7 +270,7 @@ impl Processor {
         let (source, chunks) = match self.source.open(key, unless).await? {
             Opened::Object(source, chunks) => (source, chunks),
             Opened::Unchanged => return Ok(Outcome::UpToDate),
-            Opened::Absent if ours => {
+            Opened::Absent if ours && self.options.delete => {
                 self.destination.delete(key).await?;
                 return Ok(Outcome::Deleted);
             }

@@ -12,18 +12,13 @@ use crate::store::Listed;
 /// How a sync runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncOptions {
-    /// Delete destination objects whose source is gone (only those exifstrip wrote).
-    pub delete: bool,
     /// Objects processed at once.
     pub concurrency: usize,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self {
-            delete: true,
-            concurrency: 8,
-        }
+        Self { concurrency: 8 }
     }
 }
 
@@ -172,7 +167,7 @@ pub(crate) async fn sync_until(
             }
         }
     }
-    if options.delete {
+    if processor.options().delete {
         for entry in destinations {
             if let Listed::Object(info) = entry
                 && selector.matches(&info.key)

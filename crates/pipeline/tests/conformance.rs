@@ -239,12 +239,20 @@ pub async fn overwrites_and_deletions_mirrored(a: Store, b: Store) {
         .await
         .unwrap();
     a.delete("s/x.jpg").await.unwrap();
-    let keep = SyncOptions {
+    let keep = Options {
         delete: false,
-        ..SyncOptions::default()
+        ..processor.options().clone()
     };
-    let summary = sync(&processor, keep, &Quiet).await.unwrap();
-    assert_eq!(summary.deleted, 0);
+    let keeping = Arc::new(Processor::new(a.clone(), b.clone(), keep));
+    let summary = sync(&keeping, SyncOptions::default(), &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(summary.deleted, 0, "{summary:?}");
+    assert!(b.get("s/x.jpg").await.unwrap().is_some());
+    assert_eq!(
+        keeping.process("s/x.jpg", None).await.unwrap(),
+        Outcome::Kept
+    );
     assert!(b.get("s/x.jpg").await.unwrap().is_some());
     let summary = sync(&processor, SyncOptions::default(), &Quiet)
         .await
