@@ -300,6 +300,10 @@ impl Processor {
             && ours
         {
             self.destination.delete(key).await?;
+            tracing::info!(
+                key,
+                "the copy of the earlier version was deleted, as the new one is rejected"
+            );
         }
         result.map(Outcome::Written)
     }
