@@ -103,9 +103,10 @@ pub struct Quiet;
 
 impl Observer for Quiet {}
 
-/// Processes every selected source key and, with [`SyncOptions::delete`], every destination
-/// key whose source is gone, `concurrency` at a time. Up-to-date objects cost a metadata
-/// request each and nothing more, so a second run right after the first writes nothing.
+/// Processes every selected source key and, with [`Options::delete`](crate::Options::delete),
+/// every destination key whose source is gone, `concurrency` at a time. Up-to-date objects
+/// cost a metadata request each and nothing more, so a second run right after the first
+/// writes nothing.
 ///
 /// # Errors
 ///
