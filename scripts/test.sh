@@ -45,7 +45,7 @@ step "fuzzing, time-capped"
 scripts/fuzz.sh "${EXIFSTRIP_FUZZ_SECONDS:-60}"
 
 if [ -x infra/check.sh ]; then
-    step "infrastructure: terraform fmt, checkov, access matrix"
+    step "infrastructure: terraform fmt and validate, checkov, access matrix"
     infra/check.sh
 fi
 
