@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Static checks of the AWS deployment: terraform fmt and validate, checkov, and the
-# access-matrix tests. Needs python3.11 (or python3) with pip and venv; installs everything
-# else, pinned, into .venv-infra at the repository root. Safe to run again; runs from any directory.
+# Static checks of the AWS deployment: terraform fmt, validate and plan (plan with an
+# emulator, as `scripts/with-emulators.sh infra/check.sh`), checkov, and the access-matrix
+# tests. Needs python3.11 (or python3) with pip and venv; installs everything else, pinned,
+# into .venv-infra at the repository root. Safe to run again; runs from any directory.
 set -euo pipefail
 
 infra_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -41,29 +42,70 @@ else
     echo "terraform fmt: skipped, terraform is not installed (the other checks still run)"
 fi
 
-echo "==> terraform validate"
-# Validation needs the AWS provider, which this machine's image keeps in a local mirror (no
-# registry is reachable); it runs on a copy, so no .terraform folder lands in the repository.
+echo "==> terraform validate and plan"
+# Both need the AWS provider, which this machine's image keeps in a local mirror (no registry is
+# reachable). They run on a copy laid out like the repository, so no .terraform folder lands in
+# it and the example finds a Lambda zip where the build puts one.
 mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
+scratch="$(mktemp -d)"
+trap 'rm -rf "${scratch}"' EXIT
 if command -v terraform > /dev/null 2>&1 && [[ -d "${mirror}/registry.terraform.io/hashicorp/aws" ]]; then
-    scratch="$(mktemp -d)"
-    cp -r "${infra_dir}/terraform" "${scratch}/terraform"
+    mkdir -p "${scratch}/infra"
+    cp -r "${infra_dir}/terraform" "${scratch}/infra/terraform"
     printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "${mirror}" \
         > "${scratch}/terraformrc"
-    example="${scratch}/terraform/examples/complete"
-    if ! TF_CLI_CONFIG_FILE="${scratch}/terraformrc" terraform -chdir="${example}" init \
-        -backend=false -input=false -no-color > "${scratch}/init.log" 2>&1; then
+    example="${scratch}/infra/terraform/examples/complete"
+    tf() { TF_CLI_CONFIG_FILE="${scratch}/terraformrc" terraform -chdir="${example}" "$@"; }
+    if ! tf init -backend=false -input=false -no-color > "${scratch}/init.log" 2>&1; then
         cat "${scratch}/init.log" >&2
         echo "terraform init failed with the provider mirror ${mirror}" >&2
         status=1
-    elif ! TF_CLI_CONFIG_FILE="${scratch}/terraformrc" terraform -chdir="${example}" validate \
-        -no-color; then
+    elif ! tf validate -no-color; then
         status=1
+    elif [[ -z "${EXIFSTRIP_TEST_S3_ENDPOINT:-}" ]]; then
+        echo "terraform plan: skipped, no emulator; \`scripts/with-emulators.sh infra/check.sh\`" \
+            "starts one"
+    else
+        # The plan asks the emulator only who is calling (STS), and evaluates every count,
+        # for_each, function and validation with the example's values; tests/test_plan.py
+        # reads what it would create.
+        mkdir -p "${scratch}/target/lambda/exifstrip-lambda"
+        "${python}" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("bootstrap", "")' \
+            "${scratch}/target/lambda/exifstrip-lambda/bootstrap.zip"
+        cat > "${example}/emulator_override.tf" <<TF
+provider "aws" {
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  endpoints {
+    sts = "${EXIFSTRIP_TEST_S3_ENDPOINT}"
+  }
+}
+TF
+        cat > "${example}/terraform.tfvars" <<TF
+region         = "eu-west-1"
+key_admin_arns = ["arn:aws:iam::123456789012:role/admin"]
+ecs_image_tag  = "0.1.0"
+ecs_vpc_id     = "vpc-0123456789abcdef0"
+ecs_subnet_ids = ["subnet-0123456789abcdef0"]
+TF
+        for mode in lambda both; do
+            echo "terraform plan with worker_mode = \"${mode}\""
+            if tf plan -input=false -no-color -var "worker_mode=${mode}" \
+                -out "${scratch}/${mode}.tfplan" > "${scratch}/plan-${mode}.log" 2>&1 &&
+                tf show -json "${scratch}/${mode}.tfplan" > "${scratch}/plan-${mode}.json"; then
+                grep '^Plan:' "${scratch}/plan-${mode}.log"
+            else
+                cat "${scratch}/plan-${mode}.log" >&2
+                status=1
+            fi
+        done
+        export EXIFSTRIP_PLAN_DIR="${scratch}"
     fi
-    rm -rf "${scratch}"
 else
-    echo "terraform validate: skipped, needs terraform and the AWS provider in ${mirror}" \
-        "(TF_PLUGIN_MIRROR names another mirror)"
+    echo "terraform validate and plan: skipped, they need terraform and the AWS provider in" \
+        "${mirror} (TF_PLUGIN_MIRROR names another mirror)"
 fi
 
 echo "==> checkov"

@@ -45,8 +45,9 @@ step "fuzzing, time-capped"
 scripts/fuzz.sh "${EXIFSTRIP_FUZZ_SECONDS:-60}"
 
 if [ -x infra/check.sh ]; then
-    step "infrastructure: terraform fmt and validate, checkov, access matrix"
-    infra/check.sh
+    step "infrastructure: terraform fmt, validate and plan, checkov, access matrix"
+    # The plan asks moto's STS who is calling, in place of AWS.
+    scripts/with-emulators.sh infra/check.sh
 fi
 
 step "all checks passed"
