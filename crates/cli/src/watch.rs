@@ -13,10 +13,10 @@ use crate::sync::{Common, exit_code, logging, open, report, runtime};
 ///
 /// First brings DST up to date (as `exifstrip sync`), then follows SRC's file events:
 /// photos created, overwritten or renamed are stripped into DST at the same relative path;
-/// deletions and renames away delete the copies. A file still being written is processed
-/// once it is closed (or unchanged for --settle seconds); files that are not JPEGs are
-/// rejected and never copied. Changes made while watch was not running are caught up at
-/// the next start.
+/// deletions and renames away delete the copies (--no-delete keeps them). A file still
+/// being written is processed once it is closed (or unchanged for --settle seconds); files
+/// that are not JPEGs are rejected and never copied. Changes made while watch was not
+/// running are caught up at the next start.
 ///
 /// SRC must be a local folder; DST a folder or s3://bucket/prefix. Ctrl-C or SIGTERM
 /// finishes the photos in flight, prints the keys still rejected or failed, and exits.
