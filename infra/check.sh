@@ -69,9 +69,9 @@ if command -v terraform > /dev/null 2>&1 && [[ -d "${mirror}/registry.terraform.
         # The plan asks the emulator only who is calling (STS), and evaluates every count,
         # for_each, function and validation with the example's values; tests/test_plan.py
         # reads what it would create.
-        mkdir -p "${scratch}/target/lambda/exifstrip-lambda"
+        mkdir -p "${scratch}/target/lambda/exifstrip"
         "${python}" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("bootstrap", "")' \
-            "${scratch}/target/lambda/exifstrip-lambda/bootstrap.zip"
+            "${scratch}/target/lambda/exifstrip/bootstrap.zip"
         cat > "${example}/emulator_override.tf" <<TF
 provider "aws" {
   access_key                  = "testing"

@@ -44,7 +44,7 @@ suite=$(artifact aws tests test)
 EXIFSTRIP_BIN=$(artifact cli exifstrip bin)
 export EXIFSTRIP_BIN
 scripts/lambda-zip.sh
-export EXIFSTRIP_LAMBDA_ZIP=${CARGO_TARGET_DIR:-$root/target}/lambda/exifstrip-lambda/bootstrap.zip
+export EXIFSTRIP_LAMBDA_ZIP=${CARGO_TARGET_DIR:-$root/target}/lambda/exifstrip/bootstrap.zip
 test -s "$EXIFSTRIP_LAMBDA_ZIP"
 
 free_port() {

@@ -101,7 +101,7 @@ variable "worker_mode" {
 variable "lambda_zip_path" {
   description = "The function's zip, as built by `cargo lambda build --release --output-format zip`. A relative path is taken from the repository root."
   type        = string
-  default     = "target/lambda/exifstrip-lambda/bootstrap.zip"
+  default     = "target/lambda/exifstrip/bootstrap.zip"
 }
 
 variable "architecture" {

@@ -45,7 +45,7 @@ export WORKER_BIN=${EXIFSTRIP_BENCH_WORKER:-$CARGO_TARGET_DIR/release/exifstrip}
 # The function is measured as deployed: the bootstrap inside the zip.
 scripts/lambda-zip.sh
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("bootstrap", sys.argv[2])' \
-    "$CARGO_TARGET_DIR/lambda/exifstrip-lambda/bootstrap.zip" "$scratch"
+    "$CARGO_TARGET_DIR/lambda/exifstrip/bootstrap.zip" "$scratch"
 chmod +x "$scratch/bootstrap"
 export LAMBDA_BIN=$scratch/bootstrap
 

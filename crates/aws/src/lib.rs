@@ -14,7 +14,8 @@
 //! - [`credentials`]: S3 stores that authenticate with the SDK's credentials chain and
 //!   region, as the SQS client does, `~/.aws` profiles included.
 //!
-//! The Lambda function (crate `exifstrip-lambda`) uses [`handler`] and [`sqs`] too.
+//! The Lambda function (crate `exifstrip-lambda`, served by the `exifstrip` binary) uses
+//! [`handler`] and [`sqs`] too.
 //!
 //! ```
 //! use exifstrip_aws::handler::{Handler, Verdict};

@@ -1,6 +1,7 @@
 //! `exifstrip`: removes privacy metadata from JPEG photos without touching their pixels.
 
 mod inspect;
+mod lambda;
 mod strip;
 mod sync;
 mod watch;
@@ -32,6 +33,7 @@ enum Command {
     Sync(sync::Args),
     Watch(watch::Args),
     Worker(worker::Args),
+    Lambda(lambda::Args),
 }
 
 /// What to keep besides the pixels; shared by every command that writes images.
@@ -63,13 +65,18 @@ impl PolicyArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let command = if lambda::started_by_lambda() {
+        Command::Lambda(lambda::Args {})
+    } else {
+        Cli::parse().command
+    };
+    let result = match command {
         Command::Strip(args) => strip::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Sync(args) => sync::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Worker(args) => worker::run(&args),
+        Command::Lambda(args) => lambda::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -242,6 +242,50 @@ fn usage_errors_exit_with_2() {
     }
 }
 
+/// Lambda starts the bootstrap with no arguments and the runtime API in the environment:
+/// then, and only then, the binary serves as the function without being asked. Without a
+/// destination the function stops before it reaches the runtime API, naming the setting.
+#[test]
+fn the_binary_is_the_lambda_function_when_lambda_starts_it() {
+    let started = |args: &[&str], runtime_api: bool| {
+        let mut command = exifstrip();
+        command.args(args).env_remove("EXIFSTRIP_DEST");
+        if runtime_api {
+            command.env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9");
+        } else {
+            command.env_remove("AWS_LAMBDA_RUNTIME_API");
+        }
+        run(&mut command)
+    };
+    for (args, runtime_api) in [
+        (&[][..], true),
+        (&["lambda"][..], true),
+        (&["lambda"][..], false),
+    ] {
+        let output = started(args, runtime_api);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("EXIFSTRIP_DEST is not set"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let output = started(&[], false);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("Usage: exifstrip <COMMAND>"),
+        "{}",
+        stderr(&output)
+    );
+    let output = started(&["--version"], true);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 #[test]
 fn folders_need_r_and_keep_awkward_names() {
     let work = tempfile::tempdir().unwrap();

@@ -29,7 +29,7 @@ variable "queue_operator_arns" {
 variable "lambda_zip_path" {
   description = "The function's zip, relative to the repository root."
   type        = string
-  default     = "target/lambda/exifstrip-lambda/bootstrap.zip"
+  default     = "target/lambda/exifstrip/bootstrap.zip"
 }
 
 variable "architecture" {

@@ -1,5 +1,8 @@
 //! The exifstrip AWS Lambda function, for the `provided.al2023` runtime.
 //!
+//! The `exifstrip` binary is the function's `bootstrap`: started by Lambda (no arguments,
+//! `AWS_LAMBDA_RUNTIME_API` set) or as `exifstrip lambda`, it calls [`run`].
+//!
 //! Invoked by an SQS event source mapping, it handles the batch as one and answers with a
 //! partial batch response (`ReportBatchItemFailures`): messages with a transient failure are
 //! reported and come back; messages that can never succeed (malformed, a rejected object, a
@@ -23,7 +26,8 @@ use exifstrip_aws::events::is_sqs_batch;
 use exifstrip_aws::handler::{Handler, Verdict};
 use exifstrip_aws::sqs::{Queue, client_from_env};
 use exifstrip_pipeline::{DEFAULT_MAX_SIZE, Location, Options};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+pub use lambda_runtime::Error;
+use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
@@ -32,11 +36,17 @@ struct Function {
     dead_letter: OnceCell<Option<Queue>>,
 }
 
-// One thread: a function handles one batch at a time, its photos concurrently, and waits on
-// the network far more than it computes; a single-threaded runtime spends no CPU handing
-// tasks between threads.
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
+/// Serves invocations from the Lambda runtime API until the environment is shut down, after
+/// setting up logs as the `AWS_LAMBDA_LOG_*` variables say.
+///
+/// Run it on a single-threaded runtime: a function handles one batch at a time, its photos
+/// concurrently, and waits on the network far more than it computes, so more threads would
+/// only spend CPU handing tasks between them.
+///
+/// # Errors
+///
+/// When the settings are wrong (the error names the variable), or the runtime API fails.
+pub async fn run() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let function = match setup() {
         Ok(function) => Arc::new(function),
