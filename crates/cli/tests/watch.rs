@@ -189,6 +189,16 @@ impl Watch {
     }
 }
 
+/// A test that fails while watch runs must not leave it running.
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Scans the destination over and over while a test runs, and records every visible file
 /// that is not a complete JPEG or that has a temporary name.
 struct Monitor {
