@@ -67,14 +67,7 @@ impl Handler {
     /// configured from the standard AWS environment (see [`Location::open`]).
     #[must_use]
     pub fn new(destination: Store, options: Options) -> Self {
-        let open = |bucket: &str| {
-            let location = Location::S3 {
-                bucket: bucket.to_owned(),
-                prefix: String::new(),
-            };
-            location.open(None)
-        };
-        Self::with_source_opener(destination, options, Box::new(open))
+        Self::with_s3_access(destination, options, S3Access::default())
     }
 
     /// A handler writing into `destination`, reading each event's bucket as an S3 store with

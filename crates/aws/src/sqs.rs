@@ -222,14 +222,9 @@ impl Queue {
     }
 }
 
-/// Creates the SQS client from the standard AWS environment (`AWS_ENDPOINT_URL`,
-/// `AWS_REGION`, the credentials chain).
-pub async fn client_from_env() -> Client {
-    client(&aws_config::load_from_env().await)
-}
-
-/// Creates the SQS client from a loaded SDK configuration (see
-/// [`crate::credentials::sdk_config`]).
+/// Creates the SQS client from the SDK's configuration: the standard AWS environment
+/// (`AWS_ENDPOINT_URL`, `AWS_REGION`, the credentials chain), as
+/// [`crate::credentials::sdk_config`] loads it.
 #[must_use]
 pub fn client(config: &aws_config::SdkConfig) -> Client {
     Client::new(config)

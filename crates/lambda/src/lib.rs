@@ -22,9 +22,10 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use exifstrip_aws::credentials::sdk_config;
 use exifstrip_aws::events::is_sqs_batch;
 use exifstrip_aws::handler::{Handler, Verdict};
-use exifstrip_aws::sqs::{Queue, client_from_env};
+use exifstrip_aws::sqs::{Queue, client};
 use exifstrip_pipeline::{DEFAULT_MAX_SIZE, Location, Options};
 pub use lambda_runtime::Error;
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -158,7 +159,7 @@ impl Function {
         self.dead_letter
             .get_or_init(|| async {
                 let explicit = std::env::var("EXIFSTRIP_DEAD_LETTER_QUEUE_URL").ok();
-                let client = client_from_env().await;
+                let client = client(&sdk_config().await);
                 let url = match (source_arn.and_then(queue_url_parts), &explicit) {
                     (Some((name, account)), _) => client
                         .get_queue_url()
